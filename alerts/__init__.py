@@ -1,0 +1,1 @@
+"""Rendering and delivery of alerts (email, Slack) from the `alerts` outbox table."""

@@ -1,0 +1,1 @@
+"""Prefect flows, settings and the `mali-monitor` command line: orchestration only."""

@@ -1,0 +1,165 @@
+"""The `mali-monitor` command line: parses options and calls the same functions a Python
+user would. User errors become one clear message and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from extractors.errors import MonitorError
+from flows.output import FORMATTERS, run_summary
+from flows.settings import ConfigError, Settings, load_settings
+from warehouse.errors import WarehouseError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Monitor news about the conflict in Mali: poll RSS/Atom feeds, keep clean articles in a
+DuckDB warehouse, and flag actors and towns never seen before.
+
+first steps:
+  mali-monitor init                      create mali-monitor.duckdb with the seed corpus
+  mali-monitor run                       one ingest run on the configured feeds
+  mali-monitor query "select title, source from articles order by fetched_at desc limit 10"
+"""
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": (
+        "create or migrate the warehouse and load the seed corpus (safe to re-run)",
+        "example:\n  mali-monitor init --db ~/mali/mali-monitor.duckdb",
+    ),
+    "run": (
+        "run one ingest now (a Prefect flow run) and print a summary",
+        "examples:\n  mali-monitor run\n  mali-monitor run --config my.toml\n"
+        "  mali-monitor run --feed https://www.rfi.fr/fr/afrique/rss --db /tmp/test.duckdb",
+    ),
+    "query": (
+        "run SQL on the warehouse (read-only) and print the result",
+        "examples:\n  mali-monitor query \"select count(*) from articles where is_seed\"\n"
+        "  mali-monitor query \"select * from runs order by started_at desc limit 5\" "
+        "--format json",
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mali-monitor",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str) -> argparse.ArgumentParser:
+        help_text, epilog = COMMANDS[name]
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    db_help = "warehouse file (default: $MALI_MONITOR_DB, else [warehouse] path of the config)"
+    config_help = (
+        "TOML configuration (default: $MALI_MONITOR_CONFIG, else ./mali-monitor.toml, "
+        "else the bundled default)"
+    )
+
+    init = command("init")
+    init.add_argument("--db", metavar="PATH", help=db_help)
+    init.add_argument("--config", metavar="PATH", help=config_help)
+
+    run = command("run")
+    run.add_argument("--config", metavar="PATH", help=config_help)
+    run.add_argument("--db", metavar="PATH", help=db_help)
+    run.add_argument(
+        "--feed",
+        metavar="URL",
+        action="append",
+        default=[],
+        help="poll this feed instead of the configured ones (repeatable)",
+    )
+
+    query = command("query")
+    query.add_argument("sql", metavar="SQL", help="one SQL statement")
+    query.add_argument("--db", metavar="PATH", help=db_help)
+    query.add_argument("--config", metavar="PATH", help=config_help)
+    query.add_argument("--format", choices=sorted(FORMATTERS), default="table")
+    return parser
+
+
+def _settings(args: argparse.Namespace, *, require_feeds: bool) -> Settings:
+    return load_settings(
+        getattr(args, "config", None),
+        feed_urls=getattr(args, "feed", None) or None,
+        db_path=getattr(args, "db", None),
+        require_feeds=require_feeds,
+    )
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from flows.setup import initialise
+
+    settings = _settings(args, require_feeds=False)
+    result = initialise(settings.db_path)
+    migrations = ", ".join(result.migrations_applied) or "none (up to date)"
+    print(f"warehouse {result.path}: migrations applied: {migrations}")
+    print(
+        f"seed corpus: {result.seeds_total} articles, {result.seeds_added} added "
+        f"({result.seeds_total - result.seeds_added} already there)"
+    )
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args, require_feeds=True)  # fail fast, before Prefect starts
+    if not settings.db_path.exists():
+        raise WarehouseError(
+            f"no warehouse at {settings.db_path}; create it first with "
+            f"`mali-monitor init --db {settings.db_path}`",
+            path=str(settings.db_path),
+        )
+    from flows.ingest import ingest
+
+    started = time.monotonic()
+    summary = ingest(
+        config_path=str(args.config) if args.config else None,
+        db_path=str(settings.db_path),
+        feed_urls=args.feed or None,
+    )
+    print(run_summary(summary, time.monotonic() - started))
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from warehouse.query import run_query
+
+    settings = _settings(args, require_feeds=False)
+    result = run_query(settings.db_path, args.sql)
+    if result.columns:
+        print(FORMATTERS[args.format](result.columns, result.rows))
+    return EXIT_OK
+
+
+HANDLERS = {"init": cmd_init, "run": cmd_run, "query": cmd_query}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return HANDLERS[args.command](args)
+    except (ConfigError, WarehouseError, MonitorError) as e:
+        print(f"mali-monitor {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"mali-monitor {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+

@@ -1,0 +1,188 @@
+"""The `ingest` flow: poll feeds, fetch and extract articles, store them.
+
+A short script of tasks: a task per feed and per batch of articles, one writer.
+No parsing and no SQL here; each task wraps a plain function from `extractors` or
+`warehouse` that can be tested alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from extractors.articles import BatchOutcome, build_articles, select_entries
+from extractors.dedup import mark_exact_duplicates
+from extractors.fetching import HttpFetcher
+from extractors.models import FeedEntry
+from extractors.polling import FeedPoll, FeedSource, FeedValidators, poll_feed
+from extractors.topic import TopicFilter
+from extractors.urls import canonical_url
+from flows.settings import Settings, load_settings
+from warehouse import store
+from warehouse.connection import connect
+from warehouse.migrations import migrate
+
+MAX_WORKERS = 8
+
+
+@task(name="poll-feed", cache_policy=NO_CACHE, task_run_name="poll {feed.url}")
+def poll_feed_task(
+    feed: FeedSource, validators: FeedValidators, fetcher: HttpFetcher, max_entries: int
+) -> FeedPoll:
+    return poll_feed(feed, validators, fetcher, max_entries=max_entries)
+
+
+@task(name="fetch-articles", cache_policy=NO_CACHE)
+def fetch_articles_task(
+    entries: Sequence[FeedEntry], fetcher: HttpFetcher, topic: TopicFilter, run_id: str
+) -> BatchOutcome:
+    return build_articles(
+        entries, fetcher, topic, fetched_at=datetime.now(UTC), run_id=run_id
+    )
+
+
+@task(name="store-batch", cache_policy=NO_CACHE)
+def store_batch_task(
+    con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, run_id: str
+) -> store.BatchSaved:
+    originals = store.originals_by_hash(con, [a.content_hash for a in outcome.articles])
+    mark_exact_duplicates(outcome.articles, originals)
+    entry_keys = [
+        (outcome.stored_entry_keys[a.article_id], a.feed_url, a.url, a.title)
+        for a in outcome.articles
+    ]
+    return store.save_batch(
+        con,
+        run_id=run_id,
+        articles=outcome.articles,
+        entry_keys=entry_keys,
+        skipped=outcome.skipped,
+        errors=outcome.errors,
+    )
+
+
+@task(name="record-polls", cache_policy=NO_CACHE)
+def record_polls_task(
+    con: duckdb.DuckDBPyConnection,
+    polls: Sequence[FeedPoll],
+    unresolved_feeds: set[str],
+    previous: dict[str, store.FeedStateRow],
+    run_id: str,
+) -> None:
+    for poll in polls:
+        validators = poll.validators
+        if poll.feed_url in unresolved_feeds:
+            validators = _validators(previous.get(poll.feed_url))
+        store.record_feed_poll(
+            con,
+            poll.feed_url,
+            status=poll.status,
+            etag=validators.etag,
+            last_modified=validators.last_modified,
+            error=poll.error,
+        )
+        store.insert_errors(con, poll.errors, run_id)
+
+
+def _validators(state: store.FeedStateRow | None) -> FeedValidators:
+    return FeedValidators(state.etag, state.last_modified) if state else FeedValidators()
+
+
+def _batches(entries: Sequence[FeedEntry], size: int) -> list[list[FeedEntry]]:
+    return [list(entries[i : i + size]) for i in range(0, len(entries), size)]
+
+
+@flow(
+    name="ingest",
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS),
+    log_prints=False,
+)
+def ingest(
+    config_path: str | None = None,
+    db_path: str | None = None,
+    feed_urls: list[str] | None = None,
+) -> dict[str, Any]:
+    """One ingest run: every configured feed polled once, new Mali articles stored."""
+    settings = load_settings(config_path, feed_urls=feed_urls, db_path=db_path)
+    con = connect(settings.db_path, create=False)
+    try:
+        migrate(con)
+        return _run(con, settings)
+    finally:
+        con.close()
+
+
+def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
+    logger = get_run_logger()
+    run_id = str(uuid.uuid4())
+    store.start_run(con, run_id)
+    counts = store.RunCounts()
+    fetcher = HttpFetcher(settings.fetch_settings())
+    try:
+        topic = TopicFilter(settings.topic_settings())
+        feeds = settings.feed_sources()
+        states = store.feed_states(con, [f.url for f in feeds])
+        polls = [
+            poll_feed_task.submit(
+                feed,
+                _validators(states.get(feed.url)),
+                fetcher,
+                settings.fetch.max_entries_per_feed,
+            )
+            for feed in feeds
+        ]
+        results = [p.result() for p in polls]
+        counts.feeds_polled = len(results)
+        counts.not_modified = sum(r.status == "not_modified" for r in results)
+        counts.errors += sum(len(r.errors) for r in results)
+        entries = [e for r in results for e in r.entries]
+        counts.entries_seen = len(entries)
+        known = store.known_canonical_urls(con, [canonical_url(e.url) for e in entries])
+        selection = select_entries(entries, known, topic)
+        counts.skipped += len(selection.skipped)
+        store.save_batch(
+            con, run_id=run_id, articles=[], entry_keys=[], skipped=selection.skipped, errors=[]
+        )
+        logger.info(
+            "%d feeds polled (%d unchanged), %d entries: %d to fetch, %d off topic, %d known",
+            counts.feeds_polled, counts.not_modified, counts.entries_seen,
+            len(selection.to_fetch), len(selection.skipped), selection.already_known,
+        )
+        decided: set[str] = set()
+        futures = [
+            fetch_articles_task.submit(batch, fetcher, topic, run_id)
+            for batch in _batches(selection.to_fetch, settings.fetch.batch_size)
+        ]
+        for future in as_completed(futures):
+            outcome = future.result()
+            saved = store_batch_task(con, outcome, run_id)
+            decided.update(outcome.stored_entry_keys.values())
+            decided.update(s.canonical_url for s in outcome.skipped)
+            counts.articles_new += saved.articles_new
+            counts.duplicates += saved.duplicates
+            counts.skipped += len(outcome.skipped)
+            counts.errors += len(outcome.errors)
+        # Validators last, and not for a feed with an entry still to retry: a crash or a
+        # failed page must not turn into a 304 that hides the entry for good.
+        unresolved = {
+            e.feed_url for e in selection.to_fetch if canonical_url(e.url) not in decided
+        }
+        record_polls_task(con, results, unresolved, states, run_id)
+    except BaseException as e:
+        store.finish_run(con, run_id, counts, status="failed", message=f"{type(e).__name__}: {e}")
+        raise
+    finally:
+        fetcher.close()
+    store.finish_run(con, run_id, counts)
+    summary = {"run_id": run_id, "warehouse": str(settings.db_path), **asdict(counts)}
+    logger.info("run %s finished: %s", run_id, summary)
+    return summary

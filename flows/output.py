@@ -1,0 +1,88 @@
+"""Rendering query results and run summaries for the terminal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+MAX_CELL = 80
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = json.dumps(_jsonable(value), ensure_ascii=False) if isinstance(
+        value, list | tuple | dict
+    ) else str(_jsonable(value))
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def as_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
+    rule = "  ".join("-" * w for w in widths)
+    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    footer = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    return "\n".join([line.rstrip(), rule, *(b.rstrip() for b in body), footer])
+
+
+def as_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [json.dumps(_jsonable(v), ensure_ascii=False) if isinstance(v, list | dict)
+             else ("" if v is None else _jsonable(v)) for v in row]
+        )
+    return buffer.getvalue().rstrip("\n")
+
+
+def as_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    records = [
+        {c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows
+    ]
+    return json.dumps(records, ensure_ascii=False, indent=2)
+
+
+FORMATTERS = {"table": as_table, "csv": as_csv, "json": as_json}
+
+
+def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
+    lines = [
+        f"run {summary['run_id']} completed in {elapsed_s:.1f} s "
+        f"(warehouse {summary['warehouse']})",
+        f"  feeds polled   {summary['feeds_polled']} ({summary['not_modified']} unchanged)",
+        f"  entries seen   {summary['entries_seen']}",
+        f"  new articles   {summary['articles_new']}",
+        f"  duplicates     {summary['duplicates']}",
+        f"  skipped        {summary['skipped']} (off topic)",
+        f"  errors         {summary['errors']}",
+    ]
+    if summary["errors"]:
+        lines.append(
+            f"  see them with: mali-monitor query \"select stage, url, error from fetch_errors "
+            f"where run_id = '{summary['run_id']}'\""
+        )
+    return "\n".join(lines)

@@ -1,0 +1,237 @@
+"""Typed settings: one object built from the TOML file and the environment, checked at start.
+
+Where the file comes from: `--config`, else $MALI_MONITOR_CONFIG, else ./mali-monitor.toml,
+else the bundled default (real Mali feeds). A user's file is merged over the built-in
+defaults, so a partial file is valid; feeds and alert recipients are the user's to choose.
+Secrets never live here: only the *names* of the environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from extractors.models import FetchSettings
+from extractors.polling import FeedSource
+from extractors.topic import TopicSettings, merged_terms
+
+CONFIG_ENV = "MALI_MONITOR_CONFIG"
+DB_ENV = "MALI_MONITOR_DB"
+LOCAL_CONFIG = "mali-monitor.toml"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WarehouseSection(_Section):
+    path: str = "mali-monitor.duckdb"
+
+
+class FeedSection(_Section):
+    url: str
+    name: str | None = None
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value.strip()):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip()
+
+
+class ScheduleSection(_Section):
+    cron: str | None = None
+    interval_minutes: int | None = Field(default=None, gt=0)
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
+            raise ValueError("must be a 5-field cron expression such as '*/30 * * * *'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ScheduleSection:
+        if self.cron and self.interval_minutes:
+            raise ValueError("set either cron or interval_minutes, not both")
+        return self
+
+
+class FetchSection(_Section):
+    timeout_s: float = Field(default=20.0, gt=0, le=600)
+    max_bytes: int = Field(default=5_000_000, gt=0)
+    allow_private_addresses: bool = False
+    user_agent: str = FetchSettings.user_agent
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    per_host_delay_s: float = Field(default=1.0, ge=0, le=60)
+    max_entries_per_feed: int = Field(default=500, gt=0)
+    batch_size: int = Field(default=20, gt=0, le=1000)
+    max_workers: int = Field(default=8, gt=0, le=64)
+
+
+class TopicSection(_Section):
+    min_score: float = Field(default=1.0, gt=0)
+    terms: dict[str, float] = Field(default_factory=dict)
+    exclude: list[str] = Field(default_factory=list)
+
+
+def _env_name(value: str | None) -> str | None:
+    if value is not None and not _ENV_NAME.match(value):
+        raise ValueError("must be the NAME of an environment variable, not its value")
+    return value
+
+
+class EmailSection(_Section):
+    host: str = "localhost"
+    port: int = Field(default=25, gt=0, lt=65536)
+    tls: Literal["none", "starttls", "ssl"] = "none"
+    sender: str = "monitor@example.org"
+    recipients: list[str] = Field(default_factory=list)
+    username_env: str | None = "MALI_MONITOR_SMTP_USER"
+    password_env: str | None = "MALI_MONITOR_SMTP_PASSWORD"
+
+    _check_env = field_validator("username_env", "password_env")(
+        classmethod(lambda cls, v: _env_name(v))
+    )
+
+
+class SlackSection(_Section):
+    webhook_url_env: str = "MALI_MONITOR_SLACK_WEBHOOK"
+
+    _check_env = field_validator("webhook_url_env")(classmethod(lambda cls, v: _env_name(v)))
+
+
+class AlertsSection(_Section):
+    channels: list[Literal["email", "slack"]] = Field(default_factory=list)
+    email: EmailSection = Field(default_factory=EmailSection)
+    slack: SlackSection = Field(default_factory=SlackSection)
+
+    @model_validator(mode="after")
+    def _recipients(self) -> AlertsSection:
+        if "email" in self.channels and not self.email.recipients:
+            raise ValueError("channel 'email' needs [alerts.email] recipients = [...]")
+        return self
+
+
+class Settings(_Section):
+    warehouse: WarehouseSection = Field(default_factory=WarehouseSection)
+    feeds: list[FeedSection] = Field(default_factory=list)
+    schedule: ScheduleSection = Field(default_factory=ScheduleSection)
+    fetch: FetchSection = Field(default_factory=FetchSection)
+    topic: TopicSection = Field(default_factory=TopicSection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
+    source: str = "built-in defaults"  # where these settings were read from
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.warehouse.path).expanduser()
+
+    def feed_sources(self) -> list[FeedSource]:
+        return [FeedSource(f.url, f.name, f.language) for f in self.feeds]
+
+    def fetch_settings(self) -> FetchSettings:
+        f = self.fetch
+        return FetchSettings(
+            timeout_s=f.timeout_s,
+            max_bytes=f.max_bytes,
+            allow_private_addresses=f.allow_private_addresses,
+            user_agent=f.user_agent,
+            max_redirects=f.max_redirects,
+            per_host_delay_s=f.per_host_delay_s,
+        )
+
+    def topic_settings(self) -> TopicSettings:
+        defaults = TopicSettings()
+        return TopicSettings(
+            terms=merged_terms(self.topic.terms),
+            exclude=defaults.exclude + tuple(self.topic.exclude),
+            min_score=self.topic.min_score,
+        )
+
+
+def config_path(explicit: str | Path | None = None) -> Path | None:
+    """The file the user chose, or None for the bundled default."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV]).expanduser()
+    local = Path(LOCAL_CONFIG)
+    return local if local.is_file() else None
+
+
+def bundled_default_text() -> str:
+    return (resources.files("flows") / "default_config.toml").read_text(encoding="utf-8")
+
+
+def load_settings(
+    path: str | Path | None = None,
+    *,
+    feed_urls: list[str] | None = None,
+    db_path: str | Path | None = None,
+    require_feeds: bool = True,
+) -> Settings:
+    """Read, merge and validate; raise ConfigError naming the file and the key."""
+    chosen = config_path(path)
+    if chosen is None:
+        origin = "the bundled default configuration"
+        raw = _parse_toml(bundled_default_text(), origin)
+    else:
+        if not chosen.is_file():
+            raise ConfigError(f"configuration file {chosen} does not exist")
+        try:
+            text = chosen.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"cannot read configuration file {chosen}: {e}") from e
+        raw, origin = _parse_toml(text, str(chosen)), str(chosen)
+    if feed_urls:
+        raw["feeds"] = [{"url": url} for url in feed_urls]
+    db_override = db_path or os.environ.get(DB_ENV)
+    if db_override:
+        raw.setdefault("warehouse", {})
+        if not isinstance(raw["warehouse"], dict):
+            raise ConfigError(f"invalid configuration in {origin}: warehouse: must be a table")
+        raw["warehouse"]["path"] = str(db_override)
+    try:
+        settings = Settings.model_validate({**raw, "source": origin})
+    except ValidationError as e:
+        raise ConfigError(f"invalid configuration in {origin}:\n{_describe(e)}") from None
+    if require_feeds and not settings.feeds:
+        raise ConfigError(
+            f"no feeds configured in {origin}: add [[feeds]] entries with a url, "
+            f"or pass --feed URL"
+        )
+    return settings
+
+
+def _parse_toml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{origin} is not valid TOML: {e}") from e
+    if "source" in data:
+        raise ConfigError(f"invalid configuration in {origin}:\n  source: unknown key")
+    return data
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling against the README)"
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""DuckDB warehouse: schema and migrations, every SQL statement, the query interface."""
