@@ -29,6 +29,11 @@ from dataclasses import dataclass
 __all__ = ["SeedDocument", "clean_text", "parse_plain_article"]
 
 
+def _wordset(text: str) -> frozenset[str]:
+    """A vocabulary written as one space-separated string (readable in long lists)."""
+    return frozenset(text.split())
+
+
 @dataclass(frozen=True)
 class SeedDocument:
     """A plain-text article split into its headline (None when there is none) and body."""
@@ -54,10 +59,10 @@ _REPORTED_SPEECH = re.compile(
     re.IGNORECASE,
 )
 # Lower-case words allowed inside a run of names ("Jean de la Tour", "X and Y in Bamako").
-_NAME_CONNECTORS = frozenset(
-    "and et & with avec in à au aux en de du des d la le les van von der den da dos do di "
+_NAME_CONNECTORS = _wordset(
+    "and et with avec in à au aux en de du des d la le les van von der den da dos do di "
     "al el ibn bin ben for pour of the staff agencies agences correspondent correspondant "
-    "correspondante envoyé envoyée spécial spéciale special reporter writer".split()
+    "correspondante envoyé envoyée spécial spéciale special reporter writer"
 )
 
 
@@ -102,8 +107,10 @@ _NAVIGATION = re.compile(
   | (?:aller|passer)\ (?:au|à\ la)\ (?:contenu|navigation)(?:\ principal)?
     # advertising slots
   | advertisement|advertising|advert|ad|sponsored(?:\ content)?|publicité|pub|annonce
-  | contenu\ sponsorisé|(?:story|article)\ continues\ (?:below|after)(?:\ (?:this\ )?(?:advertisement|ad))?
-  | continue\ reading(?:\ (?:below|the\ main\ story))?|(?:la\ )?suite\ après\ (?:cette\ |la\ )?publicité
+  | contenu\ sponsorisé
+  | (?:story|article)\ continues\ (?:below|after)(?:\ (?:this\ )?(?:advertisement|ad))?
+  | continue\ reading(?:\ (?:below|the\ main\ story))?
+  | (?:la\ )?suite\ après\ (?:cette\ |la\ )?publicité
     # related-content headers and teaser markers
   | don['’]t\ miss|must\ reads?|à\ ne\ pas\ manquer|trending(?:\ now)?|most\ (?:read|popular|viewed)
   | les\ plus\ (?:lus|partagés)|related(?:\ (?:articles?|stories|content|coverage|topics|news))?
@@ -148,15 +155,15 @@ _SEE_ALSO_PREFIX = re.compile(
     re.IGNORECASE,
 )
 # Share/social button rows: every word is a button word, at least one a strong one.
-_BUTTON_WORDS = frozenset(
+_BUTTON_WORDS = _wordset(
     "share shares sharing partager partagez partage tweet tweeter twitter x facebook whatsapp "
     "linkedin reddit pinterest telegram messenger flipboard bluesky threads email e-mail mail "
     "courriel print imprimer copy copier link lien le this article story on sur via save "
-    "sauvegarder enregistrer comment comments commenter update gift offrir".split()
+    "sauvegarder enregistrer comment comments commenter update gift offrir"
 )
-_STRONG_BUTTON_WORDS = frozenset(
+_STRONG_BUTTON_WORDS = _wordset(
     "share shares sharing partager partagez tweet tweeter twitter facebook whatsapp linkedin "
-    "email e-mail print imprimer".split()
+    "email e-mail print imprimer"
 )
 
 
@@ -195,17 +202,17 @@ _DATE_LABEL = re.compile(
     r"mise?\s+en\s+ligne",
     re.IGNORECASE,
 )
-_MONTHS_AND_DAYS = frozenset(
+_MONTHS_AND_DAYS = _wordset(
     "jan january feb february mar march apr april may jun june jul july aug august sep sept "
     "september oct october nov november dec december janvier février fevrier mars avril mai "
     "juin juillet août aout septembre octobre novembre décembre decembre monday tuesday "
     "wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun "
-    "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+    "lundi mardi mercredi jeudi vendredi samedi dimanche"
 )
-_DATE_FILLERS = frozenset(
+_DATE_FILLERS = _wordset(
     "on at le à the of de du er a h heure heures gmt utc cet cest est edt bst wat ist pst pdt "
     "am pm ago hours hour hrs minutes mins min days day yesterday today hier aujourd il y "
-    "et and".split()
+    "et and"
 )
 _CLOCK = re.compile(r"\d+(?:h\d*|am|pm|er)?", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
@@ -231,9 +238,7 @@ def _is_date_line(line: str) -> bool:
         return False
     has_date = False
     for word in words:
-        if word in _MONTHS_AND_DAYS or word.rstrip(".") in _MONTHS_AND_DAYS:
-            has_date = True
-        elif _NUMERIC_DATE.fullmatch(word):
+        if word in _MONTHS_AND_DAYS or _NUMERIC_DATE.fullmatch(word):
             has_date = True
         elif _CLOCK.fullmatch(word):
             has_date = has_date or labels > 0
@@ -272,8 +277,9 @@ _CREDIT_AFTER_SENTENCE = re.compile(
     r"\s*(?::|by|par)\s*[^.]{1,80}$"
 )
 # Copyright footers and credits.
-_COPYRIGHT = re.compile(r"©|^\(c\)\s|^copyright\b|all\s+rights\s+reserved|tous\s+droits\s+réservés",
-                        re.IGNORECASE)
+_COPYRIGHT = re.compile(
+    r"©|^\(c\)\s|^copyright\b|all\s+rights\s+reserved|tous\s+droits\s+réservés", re.IGNORECASE
+)
 # A credit glued after the caption's last word: "... ammunition.Sgt Matthew McGregor".
 _GLUED_CREDIT = re.compile(
     rf"(?<=[a-zà-ÿ][.!?])[\"”’»)]?{_CAP_NAME}(?:\.?\ (?:{_CAP_NAME}|de|van|von|da|al|el)){{0,4}}$"
@@ -285,13 +291,14 @@ _MONTH_EN = (
 )
 _PLACE = rf"{_CAP_NAME}(?:\ {_CAP_NAME}){{0,3}}"
 _AP_PLACE_DATE = re.compile(
-    rf"\bin\ {_PLACE},\ (?:{_PLACE},\ )?(?:on\ )?(?:[A-Z][a-z]+day,\ )?{_MONTH_EN}\ \d{{1,2}},\ \d{{4}}\."
+    rf"\bin\ {_PLACE},\ (?:{_PLACE},\ )?(?:on\ )?(?:[A-Z][a-z]+day,\ )?"
+    rf"{_MONTH_EN}\ \d{{1,2}},\ \d{{4}}\."
 )
 _CAPTION_VERB = re.compile(
     r"\b(?:stand|sit|walk|patrol|gather|look|hold|climb|ride|wait|arrive|speak|attend|pose|"
     r"carr(?:y|ie)|drive|pray|march|rest|guard|prepare|board|leave|listen|watch|cheer|"
     r"celebrate|protest|demonstrate|greet|gesture|react|unload|load|inspect|flee|queue|wave|"
-    r"chant|take\ part|cross|sell|shop|stand\ guard)(?:s|es)?\b|\b(?:is|are)\ (?:seen|pictured|shown)\b"
+    r"chant|take\ part|cross|sell|shop)(?:s|es)?\b|\b(?:is|are)\ (?:seen|pictured|shown)\b"
 )
 # Lines opening on the picture itself: "A 2012 map showing ...", "FILE PHOTO: ...".
 _MEDIA_OPENER = re.compile(
@@ -414,9 +421,9 @@ _COMMENT_HEADER = re.compile(
     re.IGNORECASE,
 )
 # Pronouns and determiners: "He says:", "The statement says:" introduce quotes, not comments.
-_NOT_A_COMMENTER = frozenset(
+_NOT_A_COMMENTER = _wordset(
     "he she it they we i you this that the a an his her their its our il elle ils elles on "
-    "le la les l un une ce cette son sa ses leur".split()
+    "le la les l un une ce cette son sa ses leur"
 )
 
 

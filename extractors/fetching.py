@@ -258,7 +258,7 @@ class HttpFetcher:
                 if target is None:
                     return self._finish(url, current, response, watchdog, allowed_types, started)
                 response.close()  # never read a redirect's body: it is not capped
-                previous, current = current, urljoin(current, target)
+                previous, current = current, _resolve_location(url, current, target)
             raise FetchError(
                 f"too many redirects for {url}: more than {self._settings.max_redirects} "
                 f"redirects (last location {current})",
@@ -288,7 +288,10 @@ class HttpFetcher:
         """Refuse non-http(s) URLs and (unless allowed) hosts resolving to non-public
         addresses; return the host name."""
         via = f" (redirected from {redirected_from})" if redirected_from else ""
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError as e:  # e.g. "http://[::1" (unbalanced IPv6 brackets)
+            raise FetchError(f"invalid URL {target!r}{via}: {e}", url=url) from e
         if parts.scheme not in ("http", "https"):
             what = f"scheme {parts.scheme!r}" if parts.scheme else "a relative URL"
             raise FetchError(
@@ -441,7 +444,20 @@ class HttpFetcher:
             what = f"invalid request for {target}"
         else:
             what = f"fetching {target} failed"
-        return FetchError(f"{what}: {error}", url=url)
+        return FetchError(f"{what}: {_root_cause(error)}", url=url)
+
+
+def _root_cause(error: BaseException) -> str:
+    """The innermost exception of a requests/urllib3 chain ("ConnectionRefusedError: ...");
+    the outer layers only repeat pool and connection reprs."""
+    root = error
+    for _ in range(10):  # chains are short; the bound guards against cycles
+        inner = root.__cause__ or root.__context__
+        if inner is None:
+            break
+        root = inner
+    text = str(root)
+    return f"{type(root).__name__}: {text}" if text else type(root).__name__
 
 
 def _new_session(settings: FetchSettings) -> requests.Session:
@@ -454,6 +470,14 @@ def _new_session(settings: FetchSettings) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def _resolve_location(url: str, current: str, location: str) -> str:
+    """Absolute URL of a redirect's Location, which may be relative."""
+    try:
+        return urljoin(current, location)
+    except ValueError as e:
+        raise FetchError(f"invalid redirect from {current} to {location!r}: {e}", url=url) from e
 
 
 def _request_headers(accept: str, etag: str | None, last_modified: str | None) -> dict[str, str]:

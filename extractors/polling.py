@@ -38,6 +38,7 @@ class FeedPoll:
     errors: list[ErrorRecord] = field(default_factory=list)
     validators: FeedValidators = field(default_factory=FeedValidators)
     error: str | None = None  # why the feed itself failed
+    retryable: bool = False  # a failure that may pass (timeout, 5xx, 429), not a 404
 
 
 def poll_feed(
@@ -55,7 +56,7 @@ def poll_feed(
             last_modified=validators.last_modified,
         )
     except FetchError as e:
-        return _failed(feed, str(e), e.status, validators)
+        return _failed(feed, str(e), e.status, validators, retryable=not e.permanent)
     if result.not_modified:
         return FeedPoll(feed.url, "not_modified", validators=validators)
     try:
@@ -68,7 +69,7 @@ def poll_feed(
             max_entries=max_entries,
         )
     except FeedError as e:
-        return _failed(feed, str(e), result.status, validators)
+        return _failed(feed, str(e), result.status, validators, retryable=False)
     errors = [
         ErrorRecord("entry", problem.message, url=problem.url, feed_url=feed.url)
         for problem in parsed.problems
@@ -80,7 +81,15 @@ def poll_feed(
 
 
 def _failed(
-    feed: FeedSource, message: str, status: int | None, validators: FeedValidators
+    feed: FeedSource,
+    message: str,
+    status: int | None,
+    validators: FeedValidators,
+    *,
+    retryable: bool,
 ) -> FeedPoll:
     error = ErrorRecord("feed", message, url=feed.url, feed_url=feed.url, http_status=status)
-    return FeedPoll(feed.url, "failed", errors=[error], validators=validators, error=message)
+    return FeedPoll(
+        feed.url, "failed", errors=[error], validators=validators, error=message,
+        retryable=retryable,
+    )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from extractors.errors import MonitorError
 from flows.output import FORMATTERS, run_summary
+from flows.prefect_server import PrefectServerError
 from flows.settings import ConfigError, Settings, load_settings
 from warehouse.errors import WarehouseError
 
@@ -34,6 +35,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "run one ingest now (a Prefect flow run) and print a summary",
         "examples:\n  mali-monitor run\n  mali-monitor run --config my.toml\n"
         "  mali-monitor run --feed https://www.rfi.fr/fr/afrique/rss --db /tmp/test.duckdb",
+    ),
+    "serve": (
+        "serve the scheduled `ingest` deployment until Ctrl-C (starts a local Prefect server "
+        "unless PREFECT_API_URL is set)",
+        "examples:\n  mali-monitor serve\n  mali-monitor serve --config my.toml\n"
+        "  PREFECT_API_URL=http://127.0.0.1:4200/api mali-monitor serve",
+    ),
+    "trigger": (
+        "start a run of the served deployment now (what `serve` is serving)",
+        "examples:\n  mali-monitor trigger\n  mali-monitor trigger --wait",
     ),
     "query": (
         "run SQL on the warehouse (read-only) and print the result",
@@ -81,6 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="poll this feed instead of the configured ones (repeatable)",
+    )
+
+    serve = command("serve")
+    serve.add_argument("--config", metavar="PATH", help=config_help)
+    serve.add_argument("--db", metavar="PATH", help=db_help)
+
+    trigger = command("trigger")
+    trigger.add_argument(
+        "--wait", action="store_true", help="wait for the run to finish and print its summary"
+    )
+    trigger.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=None,
+        help="with --wait: stop waiting after this long (the run goes on)",
     )
 
     query = command("query")
@@ -134,6 +158,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args, require_feeds=True)
+    if not settings.db_path.exists():
+        from flows.setup import initialise
+
+        initialise(settings.db_path)
+        print(f"created the warehouse {settings.db_path} with the seed corpus")
+    from flows.serve import serve_forever
+
+    serve_forever(settings, args.config)
+    return EXIT_OK
+
+
+def cmd_trigger(args: argparse.Namespace) -> int:
+    from flows.serve import trigger
+
+    result = trigger(wait=args.wait, timeout_s=args.timeout)
+    print(f"flow run {result.flow_run_id} ({result.state or 'submitted'}) on {result.api_url}")
+    if args.wait:
+        if result.summary:
+            print(result.summary)
+        if result.state not in ("Completed",):
+            return EXIT_FAILED
+    return EXIT_OK
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from warehouse.query import run_query
 
@@ -144,14 +194,20 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-HANDLERS = {"init": cmd_init, "run": cmd_run, "query": cmd_query}
+HANDLERS = {
+    "init": cmd_init,
+    "run": cmd_run,
+    "serve": cmd_serve,
+    "trigger": cmd_trigger,
+    "query": cmd_query,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return HANDLERS[args.command](args)
-    except (ConfigError, WarehouseError, MonitorError) as e:
+    except (ConfigError, WarehouseError, MonitorError, PrefectServerError) as e:
         print(f"mali-monitor {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ No parsing and no SQL here; each task wraps a plain function from `extractors` o
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -15,8 +16,10 @@ from typing import Any
 
 import duckdb
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.runtime import task_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.articles import BatchOutcome, build_articles, select_entries
@@ -26,19 +29,38 @@ from extractors.models import FeedEntry
 from extractors.polling import FeedPoll, FeedSource, FeedValidators, poll_feed
 from extractors.topic import TopicFilter
 from extractors.urls import canonical_url
+from flows.output import summary_markdown
 from flows.settings import Settings, load_settings
 from warehouse import store
 from warehouse.connection import connect
 from warehouse.migrations import migrate
 
 MAX_WORKERS = 8
+SUMMARY_ARTIFACT_KEY = "ingest-summary"
+
+
+class RetryableFeedFailure(Exception):
+    """Raised inside the poll task so that Prefect retries a feed failure that may pass."""
 
 
 @task(name="poll-feed", cache_policy=NO_CACHE, task_run_name="poll {feed.url}")
 def poll_feed_task(
-    feed: FeedSource, validators: FeedValidators, fetcher: HttpFetcher, max_entries: int
+    feed: FeedSource,
+    validators: FeedValidators,
+    fetcher: HttpFetcher,
+    max_entries: int,
+    retries: int = 0,
 ) -> FeedPoll:
-    return poll_feed(feed, validators, fetcher, max_entries=max_entries)
+    """Poll one feed; a timeout, 429 or 5xx is retried (with backoff) `retries` times, a 4xx
+    or a document that is not a feed is not. The last failure comes back as data."""
+    poll = poll_feed(feed, validators, fetcher, max_entries=max_entries)
+    if poll.status == "failed":
+        logger = get_run_logger()
+        if poll.retryable and task_run.run_count <= retries:
+            logger.warning("feed %s failed, will retry: %s", feed.url, poll.error)
+            raise RetryableFeedFailure(poll.error)
+        logger.warning("feed %s failed: %s", feed.url, poll.error)
+    return poll
 
 
 @task(name="fetch-articles", cache_policy=NO_CACHE)
@@ -93,6 +115,16 @@ def record_polls_task(
         store.insert_errors(con, poll.errors, run_id)
 
 
+@task(name="publish-summary", cache_policy=NO_CACHE)
+def publish_summary_task(summary: dict[str, Any]) -> None:
+    """The run's summary as a Prefect markdown artifact, visible in the UI and to `trigger`."""
+    create_markdown_artifact(
+        markdown=summary_markdown(summary),
+        key=SUMMARY_ARTIFACT_KEY,
+        description=f"mali-monitor ingest run {summary['run_id']}",
+    )
+
+
 def _validators(state: store.FeedStateRow | None) -> FeedValidators:
     return FeedValidators(state.etag, state.last_modified) if state else FeedValidators()
 
@@ -126,17 +158,24 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
     run_id = str(uuid.uuid4())
     store.start_run(con, run_id)
     counts = store.RunCounts()
+    errors_by_feed: Counter[str] = Counter()
     fetcher = HttpFetcher(settings.fetch_settings())
     try:
         topic = TopicFilter(settings.topic_settings())
         feeds = settings.feed_sources()
         states = store.feed_states(con, [f.url for f in feeds])
+        poll = poll_feed_task.with_options(
+            retries=settings.fetch.retries,
+            retry_delay_seconds=[settings.fetch.retry_delay_s * 3**i
+                                 for i in range(settings.fetch.retries)],
+        )
         polls = [
-            poll_feed_task.submit(
+            poll.submit(
                 feed,
                 _validators(states.get(feed.url)),
                 fetcher,
                 settings.fetch.max_entries_per_feed,
+                settings.fetch.retries,
             )
             for feed in feeds
         ]
@@ -144,6 +183,8 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         counts.feeds_polled = len(results)
         counts.not_modified = sum(r.status == "not_modified" for r in results)
         counts.errors += sum(len(r.errors) for r in results)
+        for r in results:
+            errors_by_feed[r.feed_url] += len(r.errors)
         entries = [e for r in results for e in r.entries]
         counts.entries_seen = len(entries)
         known = store.known_canonical_urls(con, [canonical_url(e.url) for e in entries])
@@ -171,6 +212,8 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
             counts.duplicates += saved.duplicates
             counts.skipped += len(outcome.skipped)
             counts.errors += len(outcome.errors)
+            for error in outcome.errors:
+                errors_by_feed[error.feed_url or "(unknown feed)"] += 1
         # Validators last, and not for a feed with an entry still to retry: a crash or a
         # failed page must not turn into a 304 that hides the entry for good.
         unresolved = {
@@ -183,6 +226,12 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
     finally:
         fetcher.close()
     store.finish_run(con, run_id, counts)
-    summary = {"run_id": run_id, "warehouse": str(settings.db_path), **asdict(counts)}
+    summary = {
+        "run_id": run_id,
+        "warehouse": str(settings.db_path),
+        **asdict(counts),
+        "errors_by_feed": {feed: n for feed, n in errors_by_feed.items() if n},
+    }
+    publish_summary_task(summary)
     logger.info("run %s finished: %s", run_id, summary)
     return summary

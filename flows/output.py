@@ -86,3 +86,26 @@ def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
             f"where run_id = '{summary['run_id']}'\""
         )
     return "\n".join(lines)
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """The run summary as the markdown artifact Prefect shows."""
+    rows = [
+        ("feeds polled", summary["feeds_polled"]),
+        ("feeds unchanged (304)", summary["not_modified"]),
+        ("entries seen", summary["entries_seen"]),
+        ("new articles", summary["articles_new"]),
+        ("duplicates", summary["duplicates"]),
+        ("skipped (off topic)", summary["skipped"]),
+        ("errors", summary["errors"]),
+    ]
+    for key, label in (("entities_new", "new entities"), ("alerts_sent", "alerts sent")):
+        if key in summary:
+            rows.append((label, summary[key]))
+    lines = [f"# mali-monitor run `{summary['run_id']}`", "", "| | |", "|---|---:|"]
+    lines += [f"| {label} | {value} |" for label, value in rows]
+    by_feed = summary.get("errors_by_feed") or {}
+    if by_feed:
+        lines += ["", "## Errors by feed", "", "| feed | errors |", "|---|---:|"]
+        lines += [f"| {feed} | {n} |" for feed, n in sorted(by_feed.items(), key=lambda x: -x[1])]
+    return "\n".join(lines) + "\n"

@@ -54,7 +54,7 @@ class FeedSection(_Section):
 
 class ScheduleSection(_Section):
     cron: str | None = None
-    interval_minutes: int | None = Field(default=None, gt=0)
+    interval_minutes: float | None = Field(default=None, gt=0)
 
     @field_validator("cron")
     @classmethod
@@ -78,6 +78,8 @@ class FetchSection(_Section):
     max_redirects: int = Field(default=5, ge=0, le=20)
     per_host_delay_s: float = Field(default=1.0, ge=0, le=60)
     max_entries_per_feed: int = Field(default=500, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_delay_s: float = Field(default=5.0, ge=0, le=600)
     batch_size: int = Field(default=20, gt=0, le=1000)
     max_workers: int = Field(default=8, gt=0, le=64)
 

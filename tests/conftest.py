@@ -55,6 +55,8 @@ def config_file(tmp_path: Path) -> Path:
         "allow_private_addresses = true\n"
         "per_host_delay_s = 0\n"
         "timeout_s = 2\n"
+        "retries = 1\n"
+        "retry_delay_s = 0\n"
         "batch_size = 3\n",
         encoding="utf-8",
     )

@@ -120,6 +120,7 @@ class _RawHandler(http.server.BaseHTTPRequestHandler):
             "/gzip-bomb": self._gzip_bomb,
             "/big-no-length": self._big_no_length,
             "/redirect-endless-body": self._redirect_endless_body,
+            "/bad-location": self._bad_location,
         }.get(self.path, self._not_found)
         try:
             route()
@@ -174,6 +175,13 @@ class _RawHandler(http.server.BaseHTTPRequestHandler):
         chunk = b"y" * 65536
         for _ in range(BIG_BODY_BYTES // len(chunk)):
             self.wfile.write(chunk)
+
+    def _bad_location(self) -> None:
+        """Unbalanced IPv6 brackets: urljoin raises ValueError (werkzeug cannot send this)."""
+        self.send_response(302)
+        self.send_header("Location", "http://[oops/")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _redirect_endless_body(self) -> None:
         """A redirect announcing a gigabyte body that then trickles: following the redirect
@@ -430,6 +438,13 @@ def test_redirect_body_is_not_read(raw_server: _RawServer, fetcher: HttpFetcher)
     assert time.monotonic() - started < 2  # the fetcher's deadline is 3 s
 
 
+def test_malformed_location_is_a_fetch_error(raw_server: _RawServer, fetcher: HttpFetcher) -> None:
+    with pytest.raises(FetchError, match="invalid redirect") as info:
+        fetcher.fetch(f"{raw_server.base}/bad-location")
+
+    assert info.value.status is None
+
+
 def test_3xx_without_location_is_an_error(httpserver: HTTPServer, fetcher: HttpFetcher) -> None:
     httpserver.expect_request("/x").respond_with_data("", status=302)
 
@@ -464,7 +479,9 @@ def test_non_http_urls_refused(fetcher: HttpFetcher, url: str) -> None:
     assert info.value.url == url
 
 
-@pytest.mark.parametrize("url", ["http://", "http:///path", "http://host:99999/"])
+@pytest.mark.parametrize(
+    "url", ["http://", "http:///path", "http://host:99999/", "http://[::1/", "http://bad host/"]
+)
 def test_malformed_http_urls_refused(fetcher: HttpFetcher, url: str) -> None:
     with pytest.raises(FetchError):
         fetcher.fetch(url)
