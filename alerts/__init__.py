@@ -1,1 +1,13 @@
-"""Rendering and delivery of alerts (email, Slack) from the `alerts` outbox table."""
+"""Rendering and delivery of alerts (email, Slack) from the `alerts` outbox table.
+
+    digest.py         the data a message shows (Digest, AlertItem, ArticleRef), grouping
+    render_email.py   a digest as an email: plain text + HTML, subject, Message-ID
+    render_slack.py   a digest as Block Kit payloads, split to Slack's limits, escaped
+    smtp_sender.py    SmtpSender: smtplib, TLS none | starttls | ssl, optional login
+    slack_sender.py   SlackSender: slack_sdk WebhookClient, bounded 429/5xx retries
+    senders.py        the AlertSender protocol; real senders built from the settings
+    delivery.py       deliver_pending (the flow's entry point), DeliveryReport, test alerts
+    errors.py         DeliveryError, and the scrubbing of secrets from error text
+
+Every SQL statement about alerts is in `warehouse.outbox`.
+"""

@@ -59,19 +59,21 @@ def build_deployment(settings: Settings, config_path: str | None) -> Any:
     )
 
 
-def _stop_on_sigterm() -> None:
-    """SIGTERM ends `serve` like Ctrl-C, so the local server is stopped too."""
+def _stop_on_signals() -> None:
+    """SIGINT and SIGTERM end `serve` like Ctrl-C, so the local server is stopped too (a
+    shell starting `serve &` would otherwise leave SIGINT ignored)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, handler)
 
 
 def serve_forever(settings: Settings, config_path: str | None) -> None:
     """Serve the deployment until interrupted, against the user's Prefect server when
     PREFECT_API_URL is set, else against a local one this process starts and stops."""
-    _stop_on_sigterm()
+    _stop_on_signals()
     if os.environ.get(API_URL_ENV):
         _serve(settings, config_path, os.environ[API_URL_ENV])
         return
@@ -130,19 +132,31 @@ def trigger(*, wait: bool, timeout_s: float | None = None) -> TriggerResult:
             return TriggerResult(str(flow_run.id), api_url, state.name if state else None)
         return TriggerResult(
             str(flow_run.id), api_url, state.name if state else None,
-            _summary_artifact(flow_run.id),
+            _summary_artifact(api_url, flow_run.id),
         )
 
 
-def _summary_artifact(flow_run_id: Any) -> str | None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+def _summary_artifact(api_url: str, flow_run_id: Any) -> str | None:
+    """The run's summary artifact. Read over the REST API: Prefect 3.8's sync client sends
+    nulls that its own server rejects for this endpoint."""
+    import requests
 
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+    try:
+        response = requests.post(
+            f"{api_url.rstrip('/')}/artifacts/filter",
+            json={
+                "artifacts": {
+                    "flow_run_id": {"any_": [str(flow_run_id)]},
+                    "key": {"any_": [SUMMARY_ARTIFACT_KEY]},
+                },
+                "limit": 1,
+                "sort": "CREATED_DESC",
+            },
+            timeout=10,
         )
-    for artifact in artifacts:
-        if artifact.key == SUMMARY_ARTIFACT_KEY and isinstance(artifact.data, str):
-            return artifact.data
-    return None
+        response.raise_for_status()
+    except requests.RequestException:
+        return None
+    found = response.json()
+    data = found[0].get("data") if found else None
+    return data if isinstance(data, str) else None

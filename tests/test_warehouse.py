@@ -46,8 +46,9 @@ def test_migrations_are_recorded_and_never_reapplied(db_path: Path) -> None:
     con.execute("insert into runs (run_id, started_at, status) values ('r1', now(), 'completed')")
     assert migrate(con) == [] and pending_migrations(con) == []
     assert con.execute("select count(*) from runs").fetchall()[0][0] == 1
-    ledger = con.execute("select version, name from schema_migrations").fetchall()
-    assert ledger == [(1, "initial")]
+    ledger = con.execute("select version, name from schema_migrations order by 1").fetchall()
+    assert ledger == [(m.version, m.name) for m in available_migrations()]
+    assert ledger[0] == (1, "initial")
     con.close()
 
 

@@ -1,0 +1,234 @@
+"""Email digests through a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from test_alerts_support import (
+    NOW,
+    RUN,
+    SmtpServer,
+    add_article,
+    add_entity,
+    add_mention,
+    alert_rows,
+    authenticator,
+    client_context,
+    every_text_value,
+    free_port,
+    parts,
+    self_signed,
+    server_context,
+    standard_findings,
+    warehouse,
+)
+
+from alerts.delivery import deliver_pending, example_digest
+from alerts.errors import DeliveryError
+from alerts.smtp_sender import SmtpSender
+from warehouse import outbox
+
+RECIPIENTS = ["analyst@example.org", "desk@example.org"]
+
+
+def smtp_sender(port: int, **kwargs: object) -> SmtpSender:
+    options: dict[str, object] = {
+        "host": "127.0.0.1", "port": port, "tls": "none", "sender": "monitor@example.org",
+        "recipients": RECIPIENTS, "timeout_s": 5,
+    }
+    options.update(kwargs)
+    return SmtpSender(**options)  # type: ignore[arg-type]
+
+
+def test_the_digest_arrives_with_both_parts_and_the_evidence(db_path: Path) -> None:
+    with SmtpServer() as server, warehouse(db_path) as con:
+        standard_findings(con)
+        report = deliver_pending(
+            con, [smtp_sender(server.port)], run_id=RUN, max_attempts=10, now=NOW
+        )
+        assert report.sent == 2
+
+    assert len(server.received) == 1
+    got = server.received[0]
+    assert got.mail_from == "monitor@example.org"
+    assert got.rcpt_tos == RECIPIENTS
+    message = got.message
+    assert message["Subject"] == "[mali-monitor] 1 new actor, 1 new town: Katiba Test, Boni"
+    assert message["To"] == ", ".join(RECIPIENTS)
+    assert message["Message-ID"].startswith("<digest-") and message["Message-ID"].endswith(
+        "@example.org>"
+    )
+    assert message.get_content_type() == "multipart/alternative"
+    plain, html = parts(message)
+
+    for text in (plain, html):
+        assert text.index("Actors (1)") < text.index("Towns (1)")
+        assert "Katiba Test" in text and "armed group" in text
+        assert "Attack near Mopti claimed by the Katiba Test" in text
+        assert "RFI Afrique, 2025-03-01" in text
+        assert "named in 2 articles from 2 sources in this run" in text
+    assert "https://www.rfi.fr/fr/afrique/a1" in plain
+    assert "Mopti, 15.0833°N 1.9667°W: https://www.openstreetmap.org/?mlat=15.08330" in plain
+    assert "\u201cFighters of the **Katiba Test** attacked the camp on Sunday.\u201d" in plain
+    assert '<a href="https://www.rfi.fr/fr/afrique/a1">Attack near Mopti' in html
+    assert "Fighters of the <mark>Katiba Test</mark> attacked" in html
+    assert "The army left <mark>Boni</mark> after the attack." in html
+    assert (
+        'Mopti, <a href="https://www.openstreetmap.org/?mlat=15.08330&amp;mlon=-1.96670'
+        '#map=11/15.08330/-1.96670">15.0833°N 1.9667°W (map)</a>'
+    ) in html
+
+
+def test_smtp_down_then_up_delivers_each_alert_exactly_once(db_path: Path) -> None:
+    port = free_port()  # nothing listens here yet
+    with warehouse(db_path) as con:
+        standard_findings(con)
+        report = deliver_pending(con, [smtp_sender(port)], run_id="r1", max_attempts=10, now=NOW)
+        assert report.failed == 2 and report.sent == 0
+        rows = alert_rows(con)
+        assert all(r["status"] == "failed" and r["attempts"] == 1 for r in rows.values())
+        for row in rows.values():
+            assert f"127.0.0.1:{port}" in row["last_error"]
+            assert "connection refused" in row["last_error"]
+        assert f"127.0.0.1:{port}" in report.summary()
+
+        with SmtpServer(port) as server:
+            report = deliver_pending(
+                con, [smtp_sender(port)], run_id="r2", max_attempts=10, now=NOW
+            )
+            assert report.sent == 2
+            again = deliver_pending(
+                con, [smtp_sender(port)], run_id="r3", max_attempts=10, now=NOW
+            )
+            assert again.sent == 0
+        rows = alert_rows(con)
+        assert all(r["status"] == "sent" and r["attempts"] == 2 for r in rows.values())
+        assert all(r["last_error"] is None for r in rows.values())
+
+    assert len(server.received) == 1
+    plain, _ = parts(server.received[0].message)
+    assert "Katiba Test" in plain and "Boni" in plain
+
+
+def test_a_digest_interrupted_after_sending_is_resent_with_the_same_message_id(
+    db_path: Path,
+) -> None:
+    class DiesAfterSending(SmtpSender):
+        def send(self, digest):  # type: ignore[no-untyped-def]
+            super().send(digest)
+            raise KeyboardInterrupt  # killed between sending and marking
+
+    with SmtpServer() as server, warehouse(db_path) as con:
+        standard_findings(con)
+        with pytest.raises(KeyboardInterrupt):
+            deliver_pending(
+                con, [DiesAfterSending(host="127.0.0.1", port=server.port, tls="none",
+                                       sender="monitor@example.org", recipients=RECIPIENTS)],
+                run_id="r1", max_attempts=10, now=NOW,
+            )
+        deliver_pending(con, [smtp_sender(server.port)], run_id="r2", max_attempts=10, now=NOW)
+        deliver_pending(con, [smtp_sender(server.port)], run_id="r3", max_attempts=10, now=NOW)
+        assert all(r["status"] == "sent" for r in alert_rows(con).values())
+
+    # at-least-once: the one duplicate carries the same Message-ID, so clients drop it
+    assert len(server.received) == 2
+    first, second = (r.message for r in server.received)
+    assert first["Message-ID"] == second["Message-ID"]
+    body = parts(first)[0]
+    assert "Katiba Test" in body and "Boni" in body
+    assert body.split("-- ")[0] == parts(second)[0].split("-- ")[0]  # all but the run id
+
+
+def test_a_hostile_title_is_delivered_harmless(db_path: Path) -> None:
+    title = "<!channel> <script>alert(1)</script>\nBcc: evil@example.org\r\nX-Evil: 1"
+    with SmtpServer() as server, warehouse(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        add_article(con, "a1", title=title, url="javascript:alert(1)")
+        add_entity(con, "e1", "Bad\nBcc: evil@example.org <b>Group</b>")
+        add_mention(con, "a1", "e1", "Group", "A <img src=x onerror=alert(1)> Group & co.")
+        outbox.create_alerts(con, [("e1", "a1")], ["email"], NOW)
+        con.execute("COMMIT")
+        report = deliver_pending(
+            con, [smtp_sender(server.port)], run_id=RUN, max_attempts=10, now=NOW
+        )
+        assert report.sent == 1
+
+    got = server.received[0]
+    assert got.rcpt_tos == RECIPIENTS
+    message = got.message
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert "\n" not in message["Subject"] and "evil" in message["Subject"]  # one inert line
+    assert message.get_all("To") == [", ".join(RECIPIENTS)]
+    plain, html = parts(message)
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "javascript:" not in html and "javascript:" not in plain  # never linked
+    assert "&lt;!channel&gt;" in html
+    assert "Bcc: evil@example.org" in plain  # shown as text, on the title's single line
+    assert "\nBcc:" not in plain
+
+
+def test_starttls_and_ssl_against_a_plain_server_fail_clearly() -> None:
+    digest = example_digest("email")
+    with SmtpServer() as server:
+        with pytest.raises(DeliveryError) as starttls:
+            smtp_sender(server.port, tls="starttls").send(digest)
+        with pytest.raises(DeliveryError) as implicit:
+            smtp_sender(server.port, tls="ssl").send(digest)
+    assert f"127.0.0.1:{server.port}" in str(starttls.value)
+    assert "does not offer STARTTLS" in str(starttls.value) and "nothing was sent" in str(
+        starttls.value
+    )
+    assert "TLS" in str(implicit.value) and f"127.0.0.1:{server.port}" in str(implicit.value)
+    assert starttls.value.channel == implicit.value.channel == "email"
+    assert server.received == []
+
+
+def test_starttls_and_ssl_with_a_self_signed_certificate(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    digest = example_digest("email")
+    with SmtpServer(tls_context=server_context(cert, key), require_starttls=True) as server:
+        smtp_sender(server.port, tls="starttls", ssl_context=client_context(cert)).send(digest)
+        with pytest.raises(DeliveryError, match="STARTTLS|certificate"):
+            # the default context does not trust a self-signed certificate
+            smtp_sender(server.port, tls="starttls").send(digest)
+    assert len(server.received) == 1
+    with SmtpServer(ssl_context=server_context(cert, key)) as server:
+        smtp_sender(server.port, tls="ssl", ssl_context=client_context(cert)).send(digest)
+    assert len(server.received) == 1
+    assert server.received[0].message["Subject"] == "[mali-monitor] test alert"
+
+
+def test_login_and_a_password_that_never_reaches_the_warehouse_or_the_log(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    password = "Pa55-w0rd-do-not-leak"
+    digest = example_digest("email")
+    with SmtpServer(
+        authenticator=authenticator("monitor", password), auth_require_tls=False
+    ) as server:
+        smtp_sender(server.port, username="monitor", password=SecretStr(password)).send(digest)
+    assert len(server.received) == 1
+
+    echoing = authenticator("monitor", "the-right-one", echo=True)
+    with SmtpServer(authenticator=echoing, auth_require_tls=False) as server, warehouse(
+        db_path
+    ) as con:
+        standard_findings(con)
+        sender = smtp_sender(server.port, username="monitor", password=SecretStr(password))
+        report = deliver_pending(con, [sender], run_id=RUN, max_attempts=10, now=NOW)
+        assert report.failed == 2 and server.received == []
+        rows = alert_rows(con)
+        for row in rows.values():
+            assert "login as monitor failed: 535" in row["last_error"]
+            assert "***" in row["last_error"]  # the server echoed it; we scrubbed it
+        values = every_text_value(con)
+    assert values and not [v for v in values if password in v]
+    assert password not in report.summary()
+    ours = [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]
+    assert ours and not [m for m in ours if password in m]  # (mail.log is the test server)
+    assert password not in repr(sender.__dict__)

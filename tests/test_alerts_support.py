@@ -1,0 +1,359 @@
+"""Helpers for the alert tests (no tests here): a real SMTP server (aiosmtpd), a real HTTP
+server standing in for Slack's incoming webhook, a self-signed certificate, and warehouse
+rows inserted with plain SQL the way the entity pipeline will write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import socket
+import ssl
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from warehouse import outbox
+from warehouse.connection import connect
+from warehouse.migrations import migrate
+
+NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+RUN = "run-0001"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- SMTP --------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class _Recorder:
+    received: list[Received] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1: every accepted message is parsed back into `received`."""
+
+    def __init__(self, port: int | None = None, **kwargs: Any) -> None:
+        self.port = port or free_port()
+        self.recorder = _Recorder()
+        self.controller = Controller(
+            self.recorder, hostname="127.0.0.1", port=self.port, ready_timeout=5, **kwargs
+        )
+
+    @property
+    def received(self) -> list[Received]:
+        return self.recorder.received
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+def authenticator(username: str, password: str, *, echo: bool = False) -> Any:
+    """Accept exactly (username, password); a rejection echoes the password when `echo`
+    (a hostile or buggy server), to prove it is scrubbed."""
+
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        login = auth_data.login.decode() if isinstance(auth_data.login, bytes) else ""
+        given = auth_data.password.decode() if isinstance(auth_data.password, bytes) else ""
+        if login == username and given == password:
+            return AuthResult(success=True)
+        message = f"535 5.7.8 bad credentials {given}" if echo else "535 5.7.8 bad credentials"
+        return AuthResult(success=False, handled=False, message=message)
+
+    return check
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert plain is not None and html is not None
+    return plain.get_content(), html.get_content()
+
+
+# --- TLS ---------------------------------------------------------------------------------
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made with `cryptography`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        .not_valid_after(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def server_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def client_context(cert: Path) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(cert))
+
+
+# --- Slack webhook -----------------------------------------------------------------------
+
+
+@dataclass
+class WebhookHit:
+    path: str
+    payload: dict[str, Any]
+    raw: str
+    status: int
+
+
+class SlackWebhook:
+    """A stand-in for Slack's incoming webhook on 127.0.0.1. `script` holds the answers to
+    give, in order: (status, headers, body); once empty, every request gets 200 "ok"."""
+
+    def __init__(self) -> None:
+        self.hits: list[WebhookHit] = []
+        self.script: list[tuple[int, dict[str, str], str]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def url(self, path: str = "/services/T0123ABCD/B0456EFGH/s3cr3tT0k3nW3bh00kXYZ") -> str:
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}{path}"
+
+    @property
+    def accepted(self) -> list[WebhookHit]:
+        with self._lock:
+            return [h for h in self.hits if h.status == 200]
+
+    def __enter__(self) -> SlackWebhook:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length).decode("utf-8")
+                with hook._lock:
+                    status, headers, body = (
+                        hook.script.pop(0) if hook.script else (200, {}, "ok")
+                    )
+                    hook.hits.append(WebhookHit(self.path, json.loads(raw), raw, status))
+                data = body.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+# --- warehouse rows ----------------------------------------------------------------------
+
+
+@contextmanager
+def warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path)
+    migrate(con)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def add_article(
+    con: duckdb.DuckDBPyConnection,
+    article_id: str,
+    *,
+    title: str = "Attack near Mopti",
+    url: str | None = None,
+    source: str = "RFI Afrique",
+    run_id: str = RUN,
+    duplicate_of: str | None = None,
+    published_at: dt.datetime | None = NOW,
+) -> None:
+    url = url or f"https://news.example.org/{article_id}"
+    con.execute(
+        "INSERT INTO articles (article_id, url, canonical_url, source, title, published_at, "
+        "fetched_at, text, content_hash, duplicate_of, run_id, text_origin) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'text', ?, ?, ?, 'page')",
+        [article_id, url, url + "#" + article_id, source, title, published_at, NOW,
+         "hash-" + article_id, duplicate_of, run_id],
+    )
+
+
+def add_entity(
+    con: duckdb.DuckDBPyConnection,
+    entity_id: str,
+    name: str,
+    *,
+    kind: str = "actor",
+    subtype: str | None = "armed_group",
+    article_id: str = "a1",
+    region: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> None:
+    con.execute(
+        "INSERT INTO entities (entity_id, kind, subtype, name, aliases, first_seen_at, "
+        "first_article_id, in_seed_baseline, latitude, longitude, country_code, region) "
+        "VALUES (?, ?, ?, ?, [], ?, ?, false, ?, ?, 'ML', ?)",
+        [entity_id, kind, subtype, name, NOW, article_id, lat, lon, region],
+    )
+
+
+def add_mention(
+    con: duckdb.DuckDBPyConnection,
+    article_id: str,
+    entity_id: str,
+    surface: str,
+    sentence: str,
+    start_char: int = 0,
+) -> None:
+    con.execute(
+        "INSERT INTO mentions (article_id, entity_id, surface, sentence, start_char) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [article_id, entity_id, surface, sentence, start_char],
+    )
+
+
+def standard_findings(
+    con: duckdb.DuckDBPyConnection, channels: Sequence[str] = ("email",)
+) -> list[str]:
+    """Two articles from two sources (plus an exact copy), one new armed group and one new
+    town, queued as the entity pipeline does: in one transaction. Returns the alert ids."""
+    con.execute("BEGIN TRANSACTION")
+    add_article(con, "a1", title="Attack near Mopti claimed by the Katiba Test",
+                url="https://www.rfi.fr/fr/afrique/a1")
+    add_article(con, "a2", title="Mali: fighting in Boni", source="Studio Tamani")
+    add_article(con, "a3", title="Copy of a1", source="maliweb", duplicate_of="a1")
+    add_entity(con, "e-katiba", "Katiba Test")
+    add_entity(con, "e-boni", "Boni", kind="town", subtype="town", region="Mopti",
+               lat=15.0833, lon=-1.9667)
+    add_mention(con, "a1", "e-katiba", "Katiba Test",
+                "Fighters of the Katiba Test attacked the camp on Sunday.", 120)
+    add_mention(con, "a2", "e-katiba", "katiba test",
+                "The katiba test was also blamed for the ambush.", 40)
+    add_mention(con, "a3", "e-katiba", "Katiba Test",
+                "Fighters of the Katiba Test attacked the camp on Sunday.", 120)
+    add_mention(con, "a1", "e-boni", "Boni", "The army left Boni after the attack.", 300)
+    outbox.create_alerts(con, [("e-katiba", "a1"), ("e-boni", "a1")], channels, NOW)
+    con.execute("COMMIT")
+    return [outbox.alert_id_for(e, c) for c in channels for e in ("e-katiba", "e-boni")]
+
+
+def many_findings(
+    con: duckdb.DuckDBPyConnection, n: int, channels: Sequence[str] = ("slack",)
+) -> list[str]:
+    """n new entities (a third of them towns), each with a mention, in one article."""
+    con.execute("BEGIN TRANSACTION")
+    add_article(con, "big", title="A long list of names")
+    pairs = []
+    for i in range(n):
+        town = i % 3 == 0
+        entity_id = f"e{i:04d}"
+        name = f"Town {i:04d}" if town else f"Actor Number {i:04d}"
+        add_entity(con, entity_id, name, kind="town" if town else "actor",
+                   subtype="town" if town else "person", article_id="big",
+                   region="Gao" if town else None, lat=16.27 if town else None,
+                   lon=-0.04 if town else None)
+        add_mention(con, "big", entity_id, name,
+                    f"Reports say that {name} was seen near the river on Tuesday " * 3, i)
+        pairs.append((entity_id, "big"))
+    outbox.create_alerts(con, pairs, channels, NOW)
+    con.execute("COMMIT")
+    return [outbox.alert_id_for(e, c) for c in channels for e, _ in pairs]
+
+
+def alert_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    cursor = con.execute("SELECT * FROM alerts ORDER BY alert_id")
+    rows = cursor.fetchall()
+    names = [d[0] for d in cursor.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+
+
+def every_text_value(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every VARCHAR (and VARCHAR[]) value of every table: where a secret must never be."""
+    columns = con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND (data_type = 'VARCHAR' OR data_type = 'VARCHAR[]')"
+    ).fetchall()
+    values: list[str] = []
+    for table, column, data_type in columns:
+        expr = f'"{column}"' if data_type == "VARCHAR" else f"array_to_string(\"{column}\", ' ')"
+        rows = con.execute(f'SELECT {expr} FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
+        values += [row[0] for row in rows if row[0]]
+    return values
