@@ -182,11 +182,17 @@ def _trusted_canonical(page: ExtractedPage | None, final_url: str) -> str | None
     be able to claim another site's article."""
     if not page or not page.canonical_url or not is_http_url(page.canonical_url):
         return final_url
-    own = canonical_url(final_url)
-    claimed = canonical_url(page.canonical_url)
-    if urlsplit(own).hostname == urlsplit(claimed).hostname:
-        return page.canonical_url
-    return final_url
+    own = urlsplit(canonical_url(final_url))
+    claimed = urlsplit(canonical_url(page.canonical_url))
+    if own.hostname != claimed.hostname:
+        return final_url
+    # A canonical pointing at the home or a section page ("/africa" for "/africa/story")
+    # is a site template error: trusting it would fold every article into one.
+    if claimed.path in ("", "/") or (
+        own.path != claimed.path and own.path.startswith(claimed.path.rstrip("/") + "/")
+    ):
+        return final_url
+    return page.canonical_url
 
 
 def article_from_seed(name: str, raw: str, *, loaded_at: datetime) -> Article:

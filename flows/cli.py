@@ -52,6 +52,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "  mali-monitor query \"select * from runs order by started_at desc limit 5\" "
         "--format json",
     ),
+    "alerts": (
+        "alert channels: `alerts test` sends an example digest through email or Slack as "
+        "configured, and prints success or the exact error",
+        "examples:\n  mali-monitor alerts test --channel email\n"
+        "  MALI_MONITOR_SLACK_WEBHOOK=https://hooks.slack.com/services/... "
+        "mali-monitor alerts test --channel slack --config my.toml",
+    ),
 }
 
 
@@ -112,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--db", metavar="PATH", help=db_help)
     query.add_argument("--config", metavar="PATH", help=config_help)
     query.add_argument("--format", choices=sorted(FORMATTERS), default="table")
+
+    alerts = command("alerts")
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    alerts_test = alerts_sub.add_parser(
+        "test",
+        help="send a test alert through one channel",
+        description="send an example digest (marked as a test) through one configured "
+        "channel; the warehouse is not touched",
+        epilog=COMMANDS["alerts"][1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    alerts_test.add_argument("--channel", choices=["email", "slack"], required=True)
+    alerts_test.add_argument("--config", metavar="PATH", help=config_help)
     return parser
 
 
@@ -194,12 +214,21 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from alerts.delivery import send_test_alert
+
+    settings = _settings(args, require_feeds=False)
+    print(send_test_alert(args.channel, settings))  # DeliveryError: exit 2 with its message
+    return EXIT_OK
+
+
 HANDLERS = {
     "init": cmd_init,
     "run": cmd_run,
     "serve": cmd_serve,
     "trigger": cmd_trigger,
     "query": cmd_query,
+    "alerts": cmd_alerts,
 }
 
 

@@ -23,7 +23,7 @@ from prefect.runtime import task_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.articles import BatchOutcome, build_articles, select_entries
-from extractors.dedup import mark_exact_duplicates
+from extractors.dedup import DedupSettings, DuplicateIndex
 from extractors.fetching import HttpFetcher
 from extractors.models import FeedEntry
 from extractors.polling import FeedPoll, FeedSource, FeedValidators, poll_feed
@@ -31,7 +31,7 @@ from extractors.topic import TopicFilter
 from extractors.urls import canonical_url
 from flows.output import summary_markdown
 from flows.settings import Settings, load_settings
-from warehouse import store
+from warehouse import signatures, store
 from warehouse.connection import connect
 from warehouse.migrations import migrate
 
@@ -72,12 +72,18 @@ def fetch_articles_task(
     )
 
 
+@task(name="build-dedup-index", cache_policy=NO_CACHE)
+def build_dedup_index_task(
+    con: duckdb.DuckDBPyConnection, settings: DedupSettings
+) -> DuplicateIndex:
+    return signatures.load_index(con, settings)
+
+
 @task(name="store-batch", cache_policy=NO_CACHE)
 def store_batch_task(
-    con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, run_id: str
+    con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, run_id: str, index: DuplicateIndex
 ) -> store.BatchSaved:
-    originals = store.originals_by_hash(con, [a.content_hash for a in outcome.articles])
-    mark_exact_duplicates(outcome.articles, originals)
+    marked = index.mark(outcome.articles)
     entry_keys = [
         (outcome.stored_entry_keys[a.article_id], a.feed_url, a.url, a.title)
         for a in outcome.articles
@@ -89,6 +95,7 @@ def store_batch_task(
         entry_keys=entry_keys,
         skipped=outcome.skipped,
         errors=outcome.errors,
+        signatures=marked.signatures,
     )
 
 
@@ -162,6 +169,7 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
     fetcher = HttpFetcher(settings.fetch_settings())
     try:
         topic = TopicFilter(settings.topic_settings())
+        index = build_dedup_index_task(con, settings.dedup_settings())
         feeds = settings.feed_sources()
         states = store.feed_states(con, [f.url for f in feeds])
         poll = poll_feed_task.with_options(
@@ -205,7 +213,7 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         ]
         for future in as_completed(futures):
             outcome = future.result()
-            saved = store_batch_task(con, outcome, run_id)
+            saved = store_batch_task(con, outcome, run_id, index)
             decided.update(outcome.stored_entry_keys.values())
             decided.update(s.canonical_url for s in outcome.skipped)
             counts.articles_new += saved.articles_new

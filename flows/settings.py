@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from extractors.dedup import DedupSettings
 from extractors.models import FetchSettings
 from extractors.polling import FeedSource
 from extractors.topic import TopicSettings, merged_terms
@@ -90,6 +91,15 @@ class TopicSection(_Section):
     exclude: list[str] = Field(default_factory=list)
 
 
+class DedupSection(_Section):
+    """Near-duplicate detection; the defaults are measured in BENCHMARKS.md."""
+
+    threshold: float = Field(default=DedupSettings.threshold, ge=0.05, le=1.0)
+    num_perm: int = Field(default=DedupSettings.num_perm, ge=16, le=1024)
+    shingle_size: int = Field(default=DedupSettings.shingle_size, ge=1, le=10)
+    min_tokens: int = Field(default=DedupSettings.min_tokens, ge=1)
+
+
 def _env_name(value: str | None) -> str | None:
     if value is not None and not _ENV_NAME.match(value):
         raise ValueError("must be the NAME of an environment variable, not its value")
@@ -104,6 +114,7 @@ class EmailSection(_Section):
     recipients: list[str] = Field(default_factory=list)
     username_env: str | None = "MALI_MONITOR_SMTP_USER"
     password_env: str | None = "MALI_MONITOR_SMTP_PASSWORD"
+    timeout_s: float = Field(default=30.0, gt=0, le=600)
 
     _check_env = field_validator("username_env", "password_env")(
         classmethod(lambda cls, v: _env_name(v))
@@ -112,12 +123,15 @@ class EmailSection(_Section):
 
 class SlackSection(_Section):
     webhook_url_env: str = "MALI_MONITOR_SLACK_WEBHOOK"
+    timeout_s: float = Field(default=30.0, gt=0, le=600)
 
     _check_env = field_validator("webhook_url_env")(classmethod(lambda cls, v: _env_name(v)))
 
 
 class AlertsSection(_Section):
     channels: list[Literal["email", "slack"]] = Field(default_factory=list)
+    max_attempts: int = Field(default=10, ge=1, le=1000)  # then an alert stays failed
+    dry_run: bool = False  # render the digests, send and mark nothing
     email: EmailSection = Field(default_factory=EmailSection)
     slack: SlackSection = Field(default_factory=SlackSection)
 
@@ -134,6 +148,7 @@ class Settings(_Section):
     schedule: ScheduleSection = Field(default_factory=ScheduleSection)
     fetch: FetchSection = Field(default_factory=FetchSection)
     topic: TopicSection = Field(default_factory=TopicSection)
+    dedup: DedupSection = Field(default_factory=DedupSection)
     alerts: AlertsSection = Field(default_factory=AlertsSection)
     source: str = "built-in defaults"  # where these settings were read from
 
@@ -153,6 +168,15 @@ class Settings(_Section):
             user_agent=f.user_agent,
             max_redirects=f.max_redirects,
             per_host_delay_s=f.per_host_delay_s,
+        )
+
+    def dedup_settings(self) -> DedupSettings:
+        d = self.dedup
+        return DedupSettings(
+            threshold=d.threshold,
+            num_perm=d.num_perm,
+            shingle_size=d.shingle_size,
+            min_tokens=d.min_tokens,
         )
 
     def topic_settings(self) -> TopicSettings:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from extractors.articles import article_from_seed
-from warehouse import store
+from extractors.dedup import DedupSettings
+from warehouse import signatures, store
 from warehouse.connection import opened, transaction
 from warehouse.migrations import migrate
 from warehouse.seeds import seed_files
@@ -21,13 +22,17 @@ class InitResult:
     seeds_total: int
 
 
-def initialise(db_path: Path) -> InitResult:
+def initialise(db_path: Path, dedup: DedupSettings | None = None) -> InitResult:
+    """Seeds go through the same duplicate index as fetched articles, so their signatures
+    are stored with them (and an older warehouse gets its missing signatures here)."""
     loaded_at = datetime.now(UTC)
     seeds = [article_from_seed(name, raw, loaded_at=loaded_at) for name, raw in seed_files()]
     with opened(db_path, create=True) as con:
         applied = migrate(con)
+        marked = signatures.load_index(con, dedup).mark(seeds)
         with transaction(con):
             added = store.insert_articles(con, seeds)
+            signatures.insert_signatures(con, marked.signatures)
     return InitResult(
         path=db_path,
         migrations_applied=[f"{m.version:03d}_{m.name}" for m in applied],

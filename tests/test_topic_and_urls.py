@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -61,10 +63,34 @@ def test_decision_reason_is_readable() -> None:
         ("https://amp.theguardian.com/world/mali?CMP=share", "https://theguardian.com/world/mali"),
         ("https://example.com:443/x?fbclid=1&gclid=2&at_medium=rss", "https://example.com/x"),
         ("http://127.0.0.1:8080/news/a/", "https://127.0.0.1:8080/news/a"),
+        # French paths: raw, upper- and lower-case escapes are one page
+        ("https://www.lemonde.fr/afrique/mali-l-armée_6.html?xtor=RSS-3208",
+         "https://lemonde.fr/afrique/mali-l-arm%C3%A9e_6.html"),
+        ("https://lemonde.fr/afrique/mali-l-arm%c3%a9e_6.html",
+         "https://lemonde.fr/afrique/mali-l-arm%C3%A9e_6.html"),
+        ("https://example.com/a%2Fb/100%/a b", "https://example.com/a%2Fb/100%25/a%20b"),
+        # Google AMP cache (https and http origins, viewer parameters)
+        ("https://www-bbc-co-uk.cdn.ampproject.org/c/s/www.bbc.co.uk/news/world-africa-1.amp",
+         "https://bbc.co.uk/news/world-africa-1"),
+        ("https://e-org.cdn.ampproject.org/v/e.org/amp/story?amp_js_v=0.1&usqp=mq331AQ",
+         "https://e.org/story"),
+        # session ids and more trackers
+        ("https://example.com/news/story;jsessionid=AB12?id=4", "https://example.com/news/story?id=4"),
+        ("https://example.com/s?WT.mc_id=rss&_hsenc=x&mkt_tok=y&ncid=z&icid=q&outputType=amp",
+         "https://example.com/s"),
+        ("https://www.studiotamani.org/?p=12345", "https://studiotamani.org/?p=12345"),
     ],
 )
 def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
+
+
+@given(st.text(alphabet="abcxyzéèàçôœ'-_~/.:", max_size=20))
+def test_escaped_and_raw_paths_are_one_canonical_url(path: str) -> None:
+    """A raw "%ab" is an escape and a trailing space no part of a URL: not generated here."""
+    raw = canonical_url("https://example.org/" + path)
+    assert canonical_url("https://example.org/" + quote(path, safe="/")) == raw
+    assert canonical_url(raw) == raw
 
 
 @given(st.from_regex(r"https?://[a-z]{1,10}\.[a-z]{2,3}(/[a-z0-9]{0,8}){0,3}(\?[a-z]=[0-9])?",

@@ -17,8 +17,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from extractors.dedup import ArticleSignature
 from extractors.models import Article, ErrorRecord, SkippedEntry
 from warehouse.connection import transaction
+from warehouse.signatures import insert_signatures
 
 ARTICLE_COLUMNS = (
     "article_id", "url", "canonical_url", "feed_url", "source", "title", "author",
@@ -310,13 +312,20 @@ def save_batch(
     entry_keys: Sequence[tuple[str, str | None, str, str | None]],
     skipped: Sequence[SkippedEntry],
     errors: Sequence[ErrorRecord],
+    signatures: Sequence[ArticleSignature] = (),
 ) -> BatchSaved:
-    """One transaction per batch: articles, the entries they came from, skipped entries and
-    errors land together or not at all."""
+    """One transaction per batch: articles, their dedup signatures, the entries they came
+    from, skipped entries and errors land together or not at all."""
     with transaction(con):
         present = _present_canonical_urls(con, [a.canonical_url for a in articles])
-        fresh = [a for a in articles if a.canonical_url not in present]
+        fresh = []
+        for article in articles:  # the first of a batch's articles with one canonical URL
+            if article.canonical_url not in present:
+                present.add(article.canonical_url)
+                fresh.append(article)
         insert_articles(con, fresh)
+        fresh_ids = {a.article_id for a in fresh}
+        insert_signatures(con, [s for s in signatures if s.article_id in fresh_ids])
         insert_stored_entries(con, entry_keys, run_id)
         insert_skipped(con, skipped, run_id)
         insert_errors(con, errors, run_id)
