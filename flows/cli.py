@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
+from typing import Any
 from collections.abc import Sequence
 
 from extractors.errors import MonitorError
@@ -21,6 +23,7 @@ Monitor news about the conflict in Mali: poll RSS/Atom feeds, keep clean article
 DuckDB warehouse, and flag actors and towns never seen before.
 
 first steps:
+  mali-monitor demo                      see everything work offline, nothing to configure
   mali-monitor init                      create mali-monitor.duckdb with the seed corpus
   mali-monitor run                       one ingest run on the configured feeds
   mali-monitor query "select title, source from articles order by fetched_at desc limit 10"
@@ -52,12 +55,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "  mali-monitor query \"select * from runs order by started_at desc limit 5\" "
         "--format json",
     ),
+    "gazetteer": (
+        "towns: `gazetteer import FILE` adds a GeoNames country extract (ML.txt, NE.txt, "
+        "BF.txt ... from https://download.geonames.org/export/dump/) so villages resolve with "
+        "coordinates",
+        "examples:\n  mali-monitor gazetteer import ML.txt\n"
+        "  mali-monitor gazetteer import NE.txt --db ~/mali/mali-monitor.duckdb",
+    ),
     "alerts": (
         "alert channels: `alerts test` sends an example digest through email or Slack as "
         "configured, and prints success or the exact error",
         "examples:\n  mali-monitor alerts test --channel email\n"
         "  MALI_MONITOR_SLACK_WEBHOOK=https://hooks.slack.com/services/... "
         "mali-monitor alerts test --channel slack --config my.toml",
+    ),
+    "demo": (
+        "the whole pipeline offline in one command: invented news served on 127.0.0.1, "
+        "duplicates, new actors and towns, email and Slack alerts to local stand-ins "
+        "(a second run in the same folder sends nothing)",
+        "examples:\n  mali-monitor demo\n  mali-monitor demo --dir /tmp/mali-demo",
     ),
 }
 
@@ -100,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="poll this feed instead of the configured ones (repeatable)",
     )
+    run.add_argument(
+        "--no-alerts",
+        action="store_true",
+        help="store new entities and queue their alerts, but send nothing this run",
+    )
 
     serve = command("serve")
     serve.add_argument("--config", metavar="PATH", help=config_help)
@@ -132,6 +153,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     alerts_test.add_argument("--channel", choices=["email", "slack"], required=True)
     alerts_test.add_argument("--config", metavar="PATH", help=config_help)
+
+    gazetteer = command("gazetteer")
+    gazetteer_sub = gazetteer.add_subparsers(
+        dest="gazetteer_command", metavar="ACTION", required=True
+    )
+    gazetteer_import = gazetteer_sub.add_parser(
+        "import",
+        help="load the populated places (feature class P) of a GeoNames extract",
+        description="load the populated places (feature class P) of a GeoNames country "
+        "extract into the warehouse; safe to re-run",
+        epilog=COMMANDS["gazetteer"][1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gazetteer_import.add_argument("file", metavar="FILE", help="a GeoNames extract (.txt)")
+    gazetteer_import.add_argument("--db", metavar="PATH", help=db_help)
+    gazetteer_import.add_argument("--config", metavar="PATH", help=config_help)
+
+    demo = command("demo")
+    demo.add_argument(
+        "--dir", metavar="DIR", default=None,
+        help="folder for the demo's configuration and warehouse, created or reused "
+        "(default: ./mali-monitor-demo)",
+    )
     return parser
 
 
@@ -144,16 +188,26 @@ def _settings(args: argparse.Namespace, *, require_feeds: bool) -> Settings:
     )
 
 
-def cmd_init(args: argparse.Namespace) -> int:
+def _initialise(settings: Settings) -> Any:
     from flows.setup import initialise
 
+    return initialise(
+        settings.db_path,
+        settings.dedup_settings(),
+        alias_file=settings.alias_file(),
+        extract_entities=settings.entities.enabled,
+    )
+
+
+def cmd_init(args: argparse.Namespace) -> int:
     settings = _settings(args, require_feeds=False)
-    result = initialise(settings.db_path)
+    result = _initialise(settings)
     migrations = ", ".join(result.migrations_applied) or "none (up to date)"
     print(f"warehouse {result.path}: migrations applied: {migrations}")
     print(
         f"seed corpus: {result.seeds_total} articles, {result.seeds_added} added "
-        f"({result.seeds_total - result.seeds_added} already there)"
+        f"({result.seeds_total - result.seeds_added} already there); "
+        f"{result.baseline_entities_added} baseline entities added"
     )
     return EXIT_OK
 
@@ -173,6 +227,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config_path=str(args.config) if args.config else None,
         db_path=str(settings.db_path),
         feed_urls=args.feed or None,
+        deliver_alerts=not args.no_alerts,
     )
     print(run_summary(summary, time.monotonic() - started))
     return EXIT_OK
@@ -181,9 +236,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, require_feeds=True)
     if not settings.db_path.exists():
-        from flows.setup import initialise
-
-        initialise(settings.db_path)
+        _initialise(settings)
         print(f"created the warehouse {settings.db_path} with the seed corpus")
     from flows.serve import serve_forever
 
@@ -222,6 +275,22 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gazetteer(args: argparse.Namespace) -> int:
+    from flows.setup import import_gazetteer
+
+    settings = _settings(args, require_feeds=False)
+    added, read = import_gazetteer(settings.db_path, Path(args.file))
+    print(f"{read} populated places read from {args.file}, {added} new in {settings.db_path}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from flows.demo import main as demo_main
+
+    demo_main(args.dir)  # DemoError (a MonitorError): exit 2 with its message
+    return EXIT_OK
+
+
 HANDLERS = {
     "init": cmd_init,
     "run": cmd_run,
@@ -229,6 +298,8 @@ HANDLERS = {
     "trigger": cmd_trigger,
     "query": cmd_query,
     "alerts": cmd_alerts,
+    "gazetteer": cmd_gazetteer,
+    "demo": cmd_demo,
 }
 
 

@@ -18,19 +18,24 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
 from prefect.runtime import task_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from alerts.delivery import DeliveryReport, deliver_pending
+from alerts.errors import DeliveryError
+from alerts.senders import build_sender
 from extractors.articles import BatchOutcome, build_articles, select_entries
-from extractors.dedup import DedupSettings, DuplicateIndex
+from extractors.dedup import DedupOutcome, DedupSettings, DuplicateIndex
+from extractors.entities.novelty import EntityWrites, NoveltySettings, assess_novelty
+from extractors.entities.recognizer import EntityRecognizer
 from extractors.fetching import HttpFetcher
-from extractors.models import FeedEntry
+from extractors.models import ErrorRecord, FeedEntry
 from extractors.polling import FeedPoll, FeedSource, FeedValidators, poll_feed
 from extractors.topic import TopicFilter
 from extractors.urls import canonical_url
 from flows.output import summary_markdown
 from flows.settings import Settings, load_settings
+from warehouse import entities as entity_store
 from warehouse import signatures, store
 from warehouse.connection import connect
 from warehouse.migrations import migrate
@@ -79,11 +84,47 @@ def build_dedup_index_task(
     return signatures.load_index(con, settings)
 
 
+@task(name="load-entities", cache_policy=NO_CACHE)
+def build_recognizer_task(
+    con: duckdb.DuckDBPyConnection, settings: Settings
+) -> EntityRecognizer | None:
+    """Stored entities, imported places and the user's alias file; the NER models load once
+    per process on first use."""
+    if not settings.entities.enabled:
+        return None
+    return EntityRecognizer.build(
+        entity_store.load_entities(con),
+        places=entity_store.load_places(con),
+        alias_file=settings.alias_file(),
+    )
+
+
+@task(name="mark-duplicates", cache_policy=NO_CACHE)
+def mark_duplicates_task(index: DuplicateIndex, outcome: BatchOutcome) -> DedupOutcome:
+    return index.mark(outcome.articles)
+
+
+@task(name="extract-entities", cache_policy=NO_CACHE)
+def extract_entities_task(
+    recognizer: EntityRecognizer | None, outcome: BatchOutcome, novelty: NoveltySettings
+) -> EntityWrites | None:
+    if recognizer is None:
+        return None
+    found = recognizer.extract(outcome.articles)
+    return assess_novelty(
+        found, known_keys=recognizer.known_keys, seen_at=datetime.now(UTC), settings=novelty
+    )
+
+
 @task(name="store-batch", cache_policy=NO_CACHE)
 def store_batch_task(
-    con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, run_id: str, index: DuplicateIndex
+    con: duckdb.DuckDBPyConnection,
+    outcome: BatchOutcome,
+    run_id: str,
+    dedup: DedupOutcome,
+    writes: EntityWrites | None,
+    alert_channels: Sequence[str],
 ) -> store.BatchSaved:
-    marked = index.mark(outcome.articles)
     entry_keys = [
         (outcome.stored_entry_keys[a.article_id], a.feed_url, a.url, a.title)
         for a in outcome.articles
@@ -95,8 +136,38 @@ def store_batch_task(
         entry_keys=entry_keys,
         skipped=outcome.skipped,
         errors=outcome.errors,
-        signatures=marked.signatures,
+        signatures=dedup.signatures,
+        entity_writes=writes,
+        alert_channels=alert_channels,
     )
+
+
+@task(name="deliver-alerts", cache_policy=NO_CACHE)
+def deliver_alerts_task(
+    con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
+) -> tuple[DeliveryReport, list[ErrorRecord]]:
+    """One digest per configured channel. A channel that cannot be used (its secret unset)
+    is recorded and skipped; its alerts wait in the outbox for a run where it works."""
+    logger = get_run_logger()
+    senders, problems = [], []
+    for channel in settings.alerts.channels:
+        try:
+            senders.append(build_sender(channel, settings.alerts))
+        except DeliveryError as e:
+            logger.warning("alerts: %s", e)
+            problems.append(ErrorRecord("alert", str(e), url=f"alerts:{channel}"))
+    report = deliver_pending(
+        con,
+        senders,
+        run_id=run_id,
+        max_attempts=settings.alerts.max_attempts,
+        dry_run=settings.alerts.dry_run,
+        now=datetime.now(UTC),
+    )
+    for line in report.summary().splitlines():
+        logger.info("%s", line)
+    store.insert_errors(con, problems, run_id)
+    return report, problems
 
 
 @task(name="record-polls", cache_policy=NO_CACHE)
@@ -149,33 +220,41 @@ def ingest(
     config_path: str | None = None,
     db_path: str | None = None,
     feed_urls: list[str] | None = None,
+    deliver_alerts: bool = True,
 ) -> dict[str, Any]:
-    """One ingest run: every configured feed polled once, new Mali articles stored."""
+    """One ingest run: every configured feed polled once, new Mali articles stored, new
+    actors and towns recorded, and pending alerts delivered (unless `deliver_alerts` is off:
+    they then wait in the outbox)."""
     settings = load_settings(config_path, feed_urls=feed_urls, db_path=db_path)
     con = connect(settings.db_path, create=False)
     try:
         migrate(con)
-        return _run(con, settings)
+        return _run(con, settings, deliver_alerts=deliver_alerts)
     finally:
         con.close()
 
 
-def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
+def _run(
+    con: duckdb.DuckDBPyConnection, settings: Settings, *, deliver_alerts: bool
+) -> dict[str, Any]:
     logger = get_run_logger()
     run_id = str(uuid.uuid4())
     store.start_run(con, run_id)
     counts = store.RunCounts()
     errors_by_feed: Counter[str] = Counter()
+    entities_new = 0
     fetcher = HttpFetcher(settings.fetch_settings())
     try:
         topic = TopicFilter(settings.topic_settings())
         index = build_dedup_index_task(con, settings.dedup_settings())
+        recognizer = build_recognizer_task(con, settings)
         feeds = settings.feed_sources()
         states = store.feed_states(con, [f.url for f in feeds])
         poll = poll_feed_task.with_options(
             retries=settings.fetch.retries,
-            retry_delay_seconds=[settings.fetch.retry_delay_s * 3**i
-                                 for i in range(settings.fetch.retries)],
+            retry_delay_seconds=[
+                settings.fetch.retry_delay_s * 3**i for i in range(settings.fetch.retries)
+            ],
         )
         polls = [
             poll.submit(
@@ -190,8 +269,8 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         results = [p.result() for p in polls]
         counts.feeds_polled = len(results)
         counts.not_modified = sum(r.status == "not_modified" for r in results)
-        counts.errors += sum(len(r.errors) for r in results)
         for r in results:
+            counts.errors += len(r.errors)
             errors_by_feed[r.feed_url] += len(r.errors)
         entries = [e for r in results for e in r.entries]
         counts.entries_seen = len(entries)
@@ -211,15 +290,25 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
             fetch_articles_task.submit(batch, fetcher, topic, run_id)
             for batch in _batches(selection.to_fetch, settings.fetch.batch_size)
         ]
-        for future in as_completed(futures):
+        # Pages are fetched in parallel; dedup, entities and storage run here, one batch at
+        # a time in submission order, so which copy of a story is its original, and which
+        # article first names an entity, never depends on which page answered first.
+        for future in futures:
             outcome = future.result()
-            saved = store_batch_task(con, outcome, run_id, index)
+            dedup = mark_duplicates_task(index, outcome)
+            writes = extract_entities_task(recognizer, outcome, settings.novelty_settings())
+            saved = store_batch_task(
+                con, outcome, run_id, dedup, writes, settings.alerts.channels
+            )
+            if recognizer is not None and writes is not None:
+                recognizer.remember(writes)
             decided.update(outcome.stored_entry_keys.values())
             decided.update(s.canonical_url for s in outcome.skipped)
             counts.articles_new += saved.articles_new
             counts.duplicates += saved.duplicates
             counts.skipped += len(outcome.skipped)
             counts.errors += len(outcome.errors)
+            entities_new += saved.entities_new
             for error in outcome.errors:
                 errors_by_feed[error.feed_url or "(unknown feed)"] += 1
         # Validators last, and not for a feed with an entry still to retry: a crash or a
@@ -228,6 +317,10 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
             e.feed_url for e in selection.to_fetch if canonical_url(e.url) not in decided
         }
         record_polls_task(con, results, unresolved, states, run_id)
+        report = None
+        if deliver_alerts:
+            report, problems = deliver_alerts_task(con, settings, run_id)
+            counts.errors += len(problems)
     except BaseException as e:
         store.finish_run(con, run_id, counts, status="failed", message=f"{type(e).__name__}: {e}")
         raise
@@ -238,8 +331,25 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         "run_id": run_id,
         "warehouse": str(settings.db_path),
         **asdict(counts),
+        "entities_new": entities_new,
         "errors_by_feed": {feed: n for feed, n in errors_by_feed.items() if n},
+        "alerts": _alert_summary(report, settings, deliver_alerts),
     }
     publish_summary_task(summary)
     logger.info("run %s finished: %s", run_id, summary)
     return summary
+
+
+def _alert_summary(
+    report: DeliveryReport | None, settings: Settings, deliver_alerts: bool
+) -> dict[str, Any]:
+    if report is None:
+        reason = "not delivered (--no-alerts)" if not deliver_alerts else "no channel"
+        return {"sent": 0, "failed": 0, "capped": 0, "text": f"alerts: {reason}"}
+    return {
+        "sent": report.sent,
+        "failed": report.failed,
+        "capped": report.capped,
+        "text": report.summary(),
+        "rendered": [r.text for r in report.rendered],
+    }

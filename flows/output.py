@@ -80,6 +80,11 @@ def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
         f"  skipped        {summary['skipped']} (off topic)",
         f"  errors         {summary['errors']}",
     ]
+    if "entities_new" in summary:
+        lines.insert(5, f"  new entities   {summary['entities_new']}")
+    alerts = summary.get("alerts") or {}
+    if alerts.get("text"):
+        lines += ["  " + line for line in alerts["text"].splitlines()]
     if summary["errors"]:
         lines.append(
             f"  see them with: mali-monitor query \"select stage, url, error from fetch_errors "
@@ -99,9 +104,12 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         ("skipped (off topic)", summary["skipped"]),
         ("errors", summary["errors"]),
     ]
-    for key, label in (("entities_new", "new entities"), ("alerts_sent", "alerts sent")):
-        if key in summary:
-            rows.append((label, summary[key]))
+    if "entities_new" in summary:
+        rows.append(("new entities", summary["entities_new"]))
+    alerts = summary.get("alerts") or {}
+    for key in ("sent", "failed", "capped"):
+        if key in alerts:
+            rows.append((f"alerts {key}", alerts[key]))
     lines = [f"# mali-monitor run `{summary['run_id']}`", "", "| | |", "|---|---:|"]
     lines += [f"| {label} | {value} |" for label, value in rows]
     by_feed = summary.get("errors_by_feed") or {}

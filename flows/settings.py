@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from extractors.dedup import DedupSettings
+from extractors.entities.novelty import NoveltySettings
 from extractors.models import FetchSettings
 from extractors.polling import FeedSource
 from extractors.topic import TopicSettings, merged_terms
@@ -100,6 +101,17 @@ class DedupSection(_Section):
     min_tokens: int = Field(default=DedupSettings.min_tokens, ge=1)
 
 
+class EntitiesSection(_Section):
+    """Entity extraction and novelty (what counts as a new actor or town)."""
+
+    enabled: bool = True
+    alias_file: str | None = None  # TOML: canonical name -> aliases (see README)
+    min_confidence: float = Field(default=NoveltySettings.min_confidence, ge=0, le=1)
+    min_mentions: int = Field(default=NoveltySettings.min_mentions, ge=1)
+    alert_actors: bool = True
+    alert_towns: bool = True
+
+
 def _env_name(value: str | None) -> str | None:
     if value is not None and not _ENV_NAME.match(value):
         raise ValueError("must be the NAME of an environment variable, not its value")
@@ -149,6 +161,7 @@ class Settings(_Section):
     fetch: FetchSection = Field(default_factory=FetchSection)
     topic: TopicSection = Field(default_factory=TopicSection)
     dedup: DedupSection = Field(default_factory=DedupSection)
+    entities: EntitiesSection = Field(default_factory=EntitiesSection)
     alerts: AlertsSection = Field(default_factory=AlertsSection)
     source: str = "built-in defaults"  # where these settings were read from
 
@@ -178,6 +191,24 @@ class Settings(_Section):
             shingle_size=d.shingle_size,
             min_tokens=d.min_tokens,
         )
+
+    def novelty_settings(self) -> NoveltySettings:
+        e = self.entities
+        return NoveltySettings(
+            min_confidence=e.min_confidence,
+            min_mentions=e.min_mentions,
+            alert_actors=e.alert_actors,
+            alert_towns=e.alert_towns,
+        )
+
+    def alias_file(self) -> Path | None:
+        """The alias file, relative paths taken from the config file's folder."""
+        if not self.entities.alias_file:
+            return None
+        path = Path(self.entities.alias_file).expanduser()
+        if not path.is_absolute() and self.source.endswith(".toml"):
+            path = Path(self.source).parent / path
+        return path
 
     def topic_settings(self) -> TopicSettings:
         defaults = TopicSettings()

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from extractors.dedup import ArticleSignature, DedupSettings, DuplicateIndex
 from extractors.shingles import HASH_DTYPE, SignatureParams, signature
+from warehouse.arrow import registered
 from warehouse.connection import transaction
 
 BACKFILL_CHUNK = 2000  # texts read at once when signing old articles
@@ -62,23 +63,22 @@ def insert_signatures(
             "computed_at": pa.array([stamp] * len(signatures), pa.timestamp("us", tz="UTC")),
         }
     )
-    con.register("signature_batch", batch)
-    con.execute(
-        """
-        INSERT INTO article_signatures (article_id, seq, num_perm, shingle_size, seed, scheme,
-                                        token_count, shingle_count, hashvalues, computed_at)
-        SELECT article_id, (SELECT coalesce(max(seq), 0) FROM article_signatures) + ord,
-               num_perm, shingle_size, seed, scheme, token_count, shingle_count, hashvalues,
-               computed_at
-        FROM signature_batch
-        ON CONFLICT (article_id) DO UPDATE SET
-            num_perm = excluded.num_perm, shingle_size = excluded.shingle_size,
-            seed = excluded.seed, scheme = excluded.scheme,
-            token_count = excluded.token_count, shingle_count = excluded.shingle_count,
-            hashvalues = excluded.hashvalues, computed_at = excluded.computed_at
-        """
-    )
-    con.unregister("signature_batch")
+    with registered(con, "signature_batch", batch):
+        con.execute(
+            """
+            INSERT INTO article_signatures (article_id, seq, num_perm, shingle_size, seed, scheme,
+                                            token_count, shingle_count, hashvalues, computed_at)
+            SELECT article_id, (SELECT coalesce(max(seq), 0) FROM article_signatures) + ord,
+                   num_perm, shingle_size, seed, scheme, token_count, shingle_count, hashvalues,
+                   computed_at
+            FROM signature_batch
+            ON CONFLICT (article_id) DO UPDATE SET
+                num_perm = excluded.num_perm, shingle_size = excluded.shingle_size,
+                seed = excluded.seed, scheme = excluded.scheme,
+                token_count = excluded.token_count, shingle_count = excluded.shingle_count,
+                hashvalues = excluded.hashvalues, computed_at = excluded.computed_at
+            """
+        )
 
 
 def backfill(con: duckdb.DuckDBPyConnection, params: SignatureParams) -> int:

@@ -8,8 +8,7 @@ duplicate run changes nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,8 +17,12 @@ import duckdb
 import pyarrow as pa
 
 from extractors.dedup import ArticleSignature
+from extractors.entities.novelty import EntityWrites
 from extractors.models import Article, ErrorRecord, SkippedEntry
+from warehouse.arrow import registered
 from warehouse.connection import transaction
+from warehouse.entities import save_entity_writes
+from warehouse.outbox import create_alerts
 from warehouse.signatures import insert_signatures
 
 ARTICLE_COLUMNS = (
@@ -206,7 +209,7 @@ def insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article])
     if not articles:
         return 0
     before = _scalar(con, "SELECT count(*) FROM articles")
-    with _registered(con, "article_batch", _articles_table(articles)):
+    with registered(con, "article_batch", _articles_table(articles)):
         con.execute(
             f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
             f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM article_batch ON CONFLICT DO NOTHING"
@@ -250,7 +253,7 @@ def _insert_seen(
             "decided_at": pa.array([stamp] * len(rows), pa.timestamp("us", tz="UTC")),
         }
     )
-    with _registered(con, "seen_batch", batch):
+    with registered(con, "seen_batch", batch):
         con.execute(
             "INSERT INTO seen_entries (canonical_url, feed_url, url, title, decision, reason, "
             "run_id, decided_at) SELECT canonical_url, feed_url, url, title, decision, reason, "
@@ -275,7 +278,7 @@ def insert_errors(
             "http_status": pa.array([e.http_status for e in errors], pa.int32()),
         }
     )
-    with _registered(con, "error_batch", batch):
+    with registered(con, "error_batch", batch):
         con.execute(
             "INSERT INTO fetch_errors (run_id, url, stage, error, occurred_at, feed_url, "
             "http_status) SELECT run_id, url, stage, error, occurred_at, feed_url, http_status "
@@ -283,25 +286,13 @@ def insert_errors(
         )
 
 
-@contextmanager
-def _registered(
-    con: duckdb.DuckDBPyConnection, name: str, table: pa.Table
-) -> Iterator[None]:
-    """Expose an Arrow table to SQL under `name` for one statement."""
-    con.register(name, table)
-    try:
-        yield
-    except BaseException:
-        # The statement failed and aborted the transaction; the rollback drops the view.
-        # Unregistering now would fail and hide the real error.
-        raise
-    con.unregister(name)
-
 
 @dataclass(frozen=True)
 class BatchSaved:
     articles_new: int
     duplicates: int
+    entities_new: int = 0
+    alerts_queued: int = 0
 
 
 def save_batch(
@@ -313,6 +304,8 @@ def save_batch(
     skipped: Sequence[SkippedEntry],
     errors: Sequence[ErrorRecord],
     signatures: Sequence[ArticleSignature] = (),
+    entity_writes: EntityWrites | None = None,
+    alert_channels: Sequence[str] = (),
 ) -> BatchSaved:
     """One transaction per batch: articles, their dedup signatures, the entries they came
     from, skipped entries and errors land together or not at all."""
@@ -329,8 +322,25 @@ def save_batch(
         insert_stored_entries(con, entry_keys, run_id)
         insert_skipped(con, skipped, run_id)
         insert_errors(con, errors, run_id)
+        entities_new = alerts_queued = 0
+        if entity_writes is not None:
+            # An article and its entities, and a new entity and its alerts, land together.
+            entities_new = save_entity_writes(
+                con, entity_writes, run_id=run_id, article_ids=fresh_ids
+            )
+            alerts_queued = create_alerts(
+                con,
+                [(e, a) for e, a in entity_writes.alerts if a in fresh_ids],
+                alert_channels,
+                now(),
+            )
     duplicates = sum(1 for a in fresh if a.duplicate_of)
-    return BatchSaved(articles_new=len(fresh) - duplicates, duplicates=duplicates)
+    return BatchSaved(
+        articles_new=len(fresh) - duplicates,
+        duplicates=duplicates,
+        entities_new=entities_new,
+        alerts_queued=alerts_queued,
+    )
 
 
 def _present_canonical_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> set[str]:

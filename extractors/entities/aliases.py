@@ -1,0 +1,274 @@
+"""Known entities and their aliases: the built-in list, the user's alias file, stored entities.
+
+`AliasTable` answers "which known entity is this name?" — by exact normalised name (accents,
+case, hyphens and full stops ignored), by surname for people, and by scanning a text for every
+known name. `load_alias_file` reads the user's TOML file:
+
+```toml
+# canonical name = a table with kind, subtype and aliases
+["Jama'at Nusrat al-Islam wal-Muslimin"]
+kind = "actor"            # actor | town | ignore (never report) | country | region
+subtype = "armed_group"   # person | armed_group | organisation | state (actors)
+aliases = ["JNIM", "GSIM", "Groupe de soutien à l'islam et aux musulmans"]
+
+["Ogossagou"]
+kind = "town"
+aliases = ["Ogossagou-Peul"]
+latitude = 14.2
+longitude = -3.6
+country_code = "ML"
+
+# or the short form: an actor and its aliases
+"Katiba Serma" = ["Serma"]
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from os import PathLike
+from pathlib import Path
+
+from extractors.entities.knowledge import ARMED_WORDS, ORG_WORDS, STATE_WORDS, builtin_entities
+from extractors.entities.normalize import PhraseIndex, Token, has_upper, norm, norm_tokens
+from extractors.entities.records import ACTOR_SUBTYPES, KNOWN_KINDS, KnownEntity
+from extractors.errors import MonitorError
+
+__all__ = ["AliasFileError", "AliasTable", "guess_subtype", "load_alias_file"]
+
+
+class AliasFileError(MonitorError):
+    """The alias file cannot be read or has an invalid entry."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+def guess_subtype(name: str) -> str | None:
+    """Subtype from the words of an actor's name ("... Liberation Front" -> armed_group)."""
+    tokens = set(norm_tokens(name))
+    joined = " ".join(norm_tokens(name))
+    if tokens & ARMED_WORDS or "islamic state" in joined or "etat islamique" in joined:
+        return "armed_group"
+    if tokens & STATE_WORDS:
+        return "state"
+    if tokens & ORG_WORDS:
+        return "organisation"
+    return None
+
+
+def _accents(name: str) -> int:
+    return sum(1 for c in name if ord(c) > 127)
+
+
+def _short_caps(alias: str) -> bool:
+    letters = [c for c in alias if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters) and len(letters) <= 5
+
+
+def case_fits(alias: str, surface: str) -> bool:
+    """May `surface` (as written) be a mention of `alias`? Short acronyms need their case
+    ("AU" is not "au", "IS" not "is"); other names need a capital somewhere."""
+    if _short_caps(alias):
+        return all(c.isupper() for c in surface if c.isalpha())
+    return has_upper(surface)
+
+
+class AliasTable:
+    """Known entities indexed by every name they go by."""
+
+    def __init__(self, entities: Iterable[KnownEntity] = ()) -> None:
+        self._entities: dict[str, KnownEntity] = {}
+        self._by_norm: dict[str, list[str]] = {}
+        self._surnames: dict[str, set[str]] = {}
+        self._index: PhraseIndex[tuple[str, str]] | None = None
+        self._surname_index: PhraseIndex[str] | None = None
+        for entity in entities:
+            self.add(entity)
+
+    @classmethod
+    def builtin(cls) -> AliasTable:
+        return cls(builtin_entities())
+
+    # ------------------------------------------------------------------ building
+    def add(self, entity: KnownEntity) -> KnownEntity:
+        """Add an entity, or merge its aliases into the one with the same key."""
+        old = self._entities.get(entity.key)
+        if old is not None:
+            # keep the richer display form of the same name ("Goïta" over "Goita")
+            better = _accents(entity.name) > _accents(old.name) and norm(entity.name) == norm(
+                old.name
+            )
+            entity = replace(
+                old,
+                name=entity.name if better else old.name,
+                aliases=(old.aliases | entity.aliases | {entity.name, old.name})
+                - {entity.name if better else old.name},
+                subtype=old.subtype or entity.subtype,
+                latitude=old.latitude if old.latitude is not None else entity.latitude,
+                longitude=old.longitude if old.longitude is not None else entity.longitude,
+                country_code=old.country_code or entity.country_code,
+                region=old.region or entity.region,
+            )
+        self._entities[entity.key] = entity
+        for name in entity.names:
+            n = norm(name)
+            if not n:
+                continue
+            keys = self._by_norm.setdefault(n, [])
+            if entity.key not in keys:
+                keys.append(entity.key)
+        if entity.kind == "actor" and entity.subtype == "person":
+            for name in entity.names:
+                toks = norm_tokens(name)
+                if len(toks) >= 2:
+                    for k in (1, 2):
+                        if len(toks) > k:
+                            self._surnames.setdefault(" ".join(toks[-k:]), set()).add(entity.key)
+        self._index = None
+        self._surname_index = None
+        return entity
+
+    def merged(self, entities: Iterable[KnownEntity]) -> AliasTable:
+        """A copy with more entities (the built-in list + an alias file + stored entities)."""
+        table = self.copy()
+        for entity in entities:
+            table.add(entity)
+        return table
+
+    def copy(self) -> AliasTable:
+        table = AliasTable()
+        table._entities = dict(self._entities)
+        table._by_norm = {k: list(v) for k, v in self._by_norm.items()}
+        table._surnames = {k: set(v) for k, v in self._surnames.items()}
+        table._index = None
+        table._surname_index = None
+        return table
+
+    # ------------------------------------------------------------------ queries
+    def __len__(self) -> int:
+        return len(self._entities)
+
+    def __iter__(self) -> Iterator[KnownEntity]:
+        return iter(self._entities.values())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entities
+
+    def get(self, key: str) -> KnownEntity | None:
+        return self._entities.get(key)
+
+    def resolve(self, name: str) -> KnownEntity | None:
+        """The known entity called exactly `name` (normalised), if exactly one kind fits."""
+        keys = self._by_norm.get(norm(name))
+        if not keys:
+            return None
+        candidates = [self._entities[k] for k in keys]
+        for entity in candidates:
+            if any(case_fits(alias, name) for alias in entity.names if norm(alias) == norm(name)):
+                return entity
+        return None
+
+    def resolve_surname(self, name: str) -> KnownEntity | None:
+        """The one known person whose name ends with `name` ("Hollande", "Le Drian")."""
+        keys = self._surnames.get(norm(name))
+        if keys is None or len(keys) != 1:
+            return None
+        return self._entities[next(iter(keys))]
+
+    def find(self, text: str, tokens: list[Token]) -> Iterator[tuple[int, int, KnownEntity]]:
+        """Every known name in `text` (leftmost-longest), with the entity it names."""
+        if self._index is None:
+            index: PhraseIndex[tuple[str, str]] = PhraseIndex()
+            for entity in self._entities.values():
+                for name in entity.names:
+                    index.add(name, (entity.key, name))
+            self._index = index
+        for start, end, payloads in self._index.find(text, tokens):
+            surface = text[start:end]
+            for key, alias in payloads:
+                if case_fits(alias, surface):
+                    yield start, end, self._entities[key]
+                    break
+
+    def find_surnames(
+        self, text: str, tokens: list[Token]
+    ) -> Iterator[tuple[int, int, KnownEntity]]:
+        """Surnames of known people in `text` ("Sangho" for "Amadou Diallo Sangho"), when
+        exactly one known person has that surname and it is capitalised and 4+ letters."""
+        if self._surname_index is None:
+            index: PhraseIndex[str] = PhraseIndex()
+            for surname, keys in self._surnames.items():
+                if len(keys) == 1 and len(surname.replace(" ", "")) >= 4:
+                    index.add(surname, next(iter(keys)))
+            self._surname_index = index
+        for start, end, found in self._surname_index.find(text, tokens):
+            if text[start].isupper() and len(found) == 1:
+                yield start, end, self._entities[found[0]]
+
+
+def load_alias_file(path: str | PathLike[str]) -> list[KnownEntity]:
+    """Read the user's alias file (TOML: canonical name -> kind, subtype, aliases)."""
+    where = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise AliasFileError(f"cannot read the alias file ({e.strerror})", path=where) from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise AliasFileError(f"not valid TOML ({e})", path=where) from e
+    out: list[KnownEntity] = []
+    for name, value in data.items():
+        if not name.strip():
+            raise AliasFileError("an entry has an empty name", path=where)
+        if isinstance(value, list):
+            value = {"aliases": value}
+        if not isinstance(value, dict):
+            raise AliasFileError(f"{name!r}: expected a table or a list of aliases", path=where)
+        kind = value.get("kind", "actor")
+        if kind not in KNOWN_KINDS:
+            raise AliasFileError(
+                f"{name!r}: kind must be one of {', '.join(KNOWN_KINDS)}, not {kind!r}", path=where
+            )
+        subtype = value.get("subtype")
+        if kind == "actor":
+            subtype = subtype or guess_subtype(name) or "organisation"
+            if subtype not in ACTOR_SUBTYPES:
+                allowed = ", ".join(ACTOR_SUBTYPES)
+                raise AliasFileError(
+                    f"{name!r}: subtype must be one of {allowed}, not {subtype!r}", path=where
+                )
+        aliases = value.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise AliasFileError(f"{name!r}: aliases must be a list of strings", path=where)
+        unknown = set(value) - {
+            "kind",
+            "subtype",
+            "aliases",
+            "latitude",
+            "longitude",
+            "country_code",
+            "region",
+        }
+        if unknown:
+            raise AliasFileError(f"{name!r}: unknown keys {sorted(unknown)}", path=where)
+        try:
+            lat = float(value["latitude"]) if "latitude" in value else None
+            lon = float(value["longitude"]) if "longitude" in value else None
+        except (TypeError, ValueError) as e:
+            raise AliasFileError(f"{name!r}: latitude/longitude must be numbers", path=where) from e
+        out.append(
+            KnownEntity(
+                name=name.strip(),
+                kind=kind,
+                subtype=subtype if kind == "actor" else None,
+                aliases=frozenset(a.strip() for a in aliases if a.strip()),
+                latitude=lat,
+                longitude=lon,
+                country_code=value.get("country_code"),
+                region=value.get("region"),
+            )
+        )
+    return out

@@ -1,0 +1,134 @@
+"""Name normalisation, canonical keys and a token trie for matching known names in text.
+
+Matching works on word tokens (runs of letters/digits) compared accent- and case-insensitively,
+so "Sévaré" = "Sevare", "al-Qaeda" = "al Qaeda" and "U.N." = "UN". Only spaces, hyphens,
+apostrophes and full stops may separate the tokens of one match: a name never spans a comma,
+a bracket or a line break.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from extractors.text import strip_accents
+
+__all__ = [
+    "PhraseIndex",
+    "Token",
+    "canonical_key",
+    "has_upper",
+    "norm",
+    "norm_tokens",
+    "slug",
+    "tokenize",
+]
+
+T = TypeVar("T")
+
+# "U.N." and "U.S." are one token each ("un", "us"), like "UN" and "US".
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+")
+# What may stand between two tokens of one name.
+_JOINER = re.compile(r"[ \t\u00a0\u202f\-\u2010\u2011\u2013'’.]{1,3}")
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O"})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    norm: str
+    start: int
+    end: int
+
+
+def _fold(text: str) -> str:
+    return strip_accents(text.translate(_LIGATURES)).casefold().replace(".", "")
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.group(), _fold(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def norm_tokens(name: str) -> tuple[str, ...]:
+    return tuple(_fold(t) for t in _TOKEN.findall(name))
+
+
+def norm(name: str) -> str:
+    """Accent-, case- and punctuation-insensitive form: "Mali’s Sévaré" -> "mali s sevare"."""
+    return " ".join(norm_tokens(name))
+
+
+def slug(name: str) -> str:
+    return "-".join(norm_tokens(name))
+
+
+def canonical_key(name: str, kind: str) -> str:
+    """The stable key of an entity: its kind and its canonical name, normalised.
+
+    >>> canonical_key("François Hollande", "actor")
+    'actor:francois-hollande'
+    """
+    return f"{kind}:{slug(name)}"
+
+
+def has_upper(text: str) -> bool:
+    return any(c.isupper() for c in text)
+
+
+class PhraseIndex(Generic[T]):
+    """Leftmost-longest matching of many phrases over the word tokens of a text."""
+
+    def __init__(self) -> None:
+        self._root: dict[str, Any] = {}
+        self.size = 0
+
+    def add(self, phrase: str, payload: T) -> None:
+        tokens = norm_tokens(phrase)
+        if not tokens:
+            return
+        node = self._root
+        for tok in tokens:
+            node = node.setdefault(tok, {})
+        payloads: list[T] = node.setdefault("", [])
+        if payload not in payloads:
+            payloads.append(payload)
+            self.size += 1
+
+    def add_all(self, items: Iterable[tuple[str, T]]) -> None:
+        for phrase, payload in items:
+            self.add(phrase, payload)
+
+    def lookup(self, phrase: str) -> list[T]:
+        node = self._root
+        for tok in norm_tokens(phrase):
+            nxt = node.get(tok)
+            if nxt is None:
+                return []
+            node = nxt
+        return list(node.get("", []))
+
+    def find(
+        self, text: str, tokens: list[Token] | None = None
+    ) -> Iterator[tuple[int, int, list[T]]]:
+        """(start, end, payloads) of each match, leftmost-longest, not overlapping."""
+        toks = tokens if tokens is not None else tokenize(text)
+        i, n = 0, len(toks)
+        while i < n:
+            node = self._root.get(toks[i].norm)
+            best: tuple[int, list[T]] | None = None
+            j = i
+            while node is not None:
+                if "" in node:
+                    best = (j, node[""])
+                j += 1
+                if j >= n or not _JOINER.fullmatch(text[toks[j - 1].end : toks[j].start]):
+                    break
+                node = node.get(toks[j].norm)
+            if best is None:
+                i += 1
+                continue
+            last, payloads = best
+            yield toks[i].start, toks[last].end, payloads
+            i = last + 1

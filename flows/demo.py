@@ -1,0 +1,685 @@
+"""`mali-monitor demo`: the whole pipeline offline, on a bundled replay, nothing to configure.
+
+What it starts, all on 127.0.0.1 and only for the duration of the run:
+
+- a `ReplayServer` serving `flows/demo_replay/` (four invented outlets, English and French,
+  RSS and Atom), plus one page made at run time: a reprint of a seed article under another
+  outlet's frame and headline, with a few words edited (so no seed text is copied into the
+  replay);
+- an SMTP server (aiosmtpd) that keeps the messages it receives;
+- a Slack-style incoming-webhook endpoint that keeps the payloads it receives.
+
+It writes a configuration pointing at them into the demo folder, creates the warehouse there
+(`initialise`, the seed corpus included), runs the real `ingest` flow once, and prints what
+happened: the run summary, the duplicates found, the new actors and towns, the email and
+Slack messages received, and where to go next.
+
+Running it again in the same folder sends nothing: the replay is served on the port it had
+before (the feeds' and articles' URLs include it), so the feeds answer 304 Not Modified,
+every entry is already known and every alert already sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import socket
+import sys
+import threading
+import time
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from extractors.cleaning import parse_plain_article
+from extractors.errors import MonitorError
+from flows.output import run_summary
+from flows.replay import ReplayRequest, ReplayServer
+from warehouse.connection import opened
+from warehouse.seeds import seed_files
+
+DEFAULT_DIR = Path("mali-monitor-demo")
+CONFIG_NAME = "mali-monitor.toml"
+DB_NAME = "mali-monitor.duckdb"
+CONFIG_MARKER = "# Written by `mali-monitor demo`"
+
+# Environment variables the demo configuration names: its own, so that a user's real
+# MALI_MONITOR_SLACK_WEBHOOK or SMTP login is never used (or overwritten) by the demo.
+WEBHOOK_ENV = "MALI_MONITOR_DEMO_SLACK_WEBHOOK"
+SMTP_USER_ENV = "MALI_MONITOR_DEMO_SMTP_USER"
+SMTP_PASSWORD_ENV = "MALI_MONITOR_DEMO_SMTP_PASSWORD"
+RECIPIENT = "analyst@example.org"
+SENDER = "mali-monitor-demo@example.org"
+
+# (path in the replay, name, language)
+FEEDS: tuple[tuple[str, str, str], ...] = (
+    ("sahel-dispatch/feed.rss", "Sahel Dispatch", "en"),
+    ("continental-ledger/feed.atom", "The Continental Ledger", "en"),
+    ("echo-du-fleuve/feed.atom", "L'Écho du Fleuve", "fr"),
+    ("sahel-matin/feed.rss", "Sahel Matin", "fr"),
+)
+
+# The seed reprint: the frame is a replay file; its text is seed 003, edited here.
+REPRINT_PATH = (
+    "continental-ledger/archive/2013/01/14/the-day-france-went-to-war-in-mali.html"
+)
+REPRINT_SEED = "003_"
+REPRINT_SLOT = "{seed_paragraphs}"
+REPRINT_EDITS: tuple[tuple[str, str], ...] = (
+    ("opened fire on jihadist columns", "opened fire on Islamist columns"),
+    ("where a major airport is located", "where the region's main airport is located"),
+    ("In a sign of the times, the US", "Notably, the US"),
+    ("have dithered over getting involved", "have hesitated over getting involved"),
+    ("Shabaab repelled the raid", "Shabaab fought off the raid"),
+)
+
+
+class DemoError(MonitorError):
+    """The demo cannot run; the message says why and what to do."""
+
+
+# --- the bundled replay ------------------------------------------------------------------
+
+
+def replay_root() -> Traversable:
+    """The bundled replay folder (package data of `flows`)."""
+    return resources.files("flows") / "demo_replay"
+
+
+def reprint_page(root: Traversable | Path | None = None) -> str:
+    """The seed reprint page: the replay's frame filled with the cleaned text of seed 003,
+    a few words edited (a copy the duplicate detection should find)."""
+    frame = (root or replay_root()).joinpath(*REPRINT_PATH.split("/")).read_text("utf-8")
+    raw = next((text for name, text in seed_files() if name.startswith(REPRINT_SEED)), None)
+    if raw is None:
+        raise DemoError(f"seed {REPRINT_SEED}* is missing from the package's seed corpus")
+    body = parse_plain_article(raw).body
+    for old, new in REPRINT_EDITS:
+        body = body.replace(old, new, 1)
+    paragraphs = "\n".join(
+        f"<p>{escape(line.strip(), quote=False)}</p>" for line in body.splitlines() if line.strip()
+    )
+    return frame.replace(REPRINT_SLOT, paragraphs)
+
+
+# --- local stand-ins for a mail server and Slack ------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    sender: str
+    recipients: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message.get("Subject", ""))
+
+    @property
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""
+
+
+class MailSink:
+    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError as e:  # a runtime dependency; say which package is missing
+            raise DemoError(
+                "the demo needs the aiosmtpd package for its local mail server: "
+                "pip install aiosmtpd"
+            ) from e
+        self.received: list[ReceivedMail] = []
+        self.port = free_port()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                parsed = BytesParser(policy=policy.default).parsebytes(
+                    envelope.original_content or envelope.content
+                )
+                if isinstance(parsed, EmailMessage):
+                    sink.received.append(
+                        ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed)
+                    )
+                return "250 Message accepted for delivery"
+
+        # server_hostname: no reverse DNS lookup of this machine's name
+        self._controller = Controller(
+            Handler(), hostname="127.0.0.1", port=self.port, ready_timeout=10,
+            server_hostname="localhost",
+        )
+
+    def start(self) -> MailSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+class WebhookSink:
+    """A Slack-style incoming webhook on 127.0.0.1: takes JSON POSTs, answers "ok"."""
+
+    PATH = "/services/DEMO/LOCAL/webhook"
+
+    def __init__(self) -> None:
+        self.payloads: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                return
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    payload = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    self._reply(400, b"invalid_payload")
+                    return
+                if self.path != WebhookSink.PATH or not isinstance(payload, dict):
+                    self._reply(404 if self.path != WebhookSink.PATH else 400, b"no_service")
+                    return
+                with sink._lock:
+                    sink.payloads.append(payload)
+                self._reply(200, b"ok")
+
+            def _reply(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.PATH}"
+
+    def start(self) -> WebhookSink:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+# --- the demo folder -----------------------------------------------------------------------
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def demo_config(replay: ReplayServer, smtp_port: int, db_path: Path) -> str:
+    feeds = "".join(
+        f"\n[[feeds]]\nurl = {_toml_string(replay.url(path))}\nname = {_toml_string(name)}\n"
+        f"language = \"{language}\"\n"
+        for path, name, language in FEEDS
+    )
+    return f"""{CONFIG_MARKER} on every run: the local ports change, edits are lost.
+# The feeds are the bundled replay of invented news, served on 127.0.0.1 during the demo;
+# mail and Slack messages go to stand-ins on 127.0.0.1. For real feeds, start from the
+# bundled default configuration instead (see the end of the demo's output).
+
+[warehouse]
+path = {_toml_string(str(db_path))}
+{feeds}
+[fetch]
+allow_private_addresses = true   # the replay is on 127.0.0.1
+per_host_delay_s = 0
+timeout_s = 10
+retries = 0
+
+[alerts]
+channels = ["email", "slack"]
+
+[alerts.email]
+host = "127.0.0.1"
+port = {smtp_port}
+tls = "none"
+sender = "{SENDER}"
+recipients = ["{RECIPIENT}"]
+username_env = "{SMTP_USER_ENV}"
+password_env = "{SMTP_PASSWORD_ENV}"
+timeout_s = 10
+
+[alerts.slack]
+webhook_url_env = "{WEBHOOK_ENV}"   # set by the demo to its local endpoint
+timeout_s = 10
+"""
+
+
+def _prepare_folder(directory: Path) -> tuple[Path, Path]:
+    """The demo folder, created or reused; refuses a folder whose configuration or
+    warehouse the demo did not write (it would overwrite a user's own)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as e:
+        raise DemoError(f"{directory} exists and is not a folder; choose another --dir") from e
+    except OSError as e:
+        raise DemoError(f"cannot create the demo folder {directory}: {e}") from e
+    config, db = directory / CONFIG_NAME, directory / DB_NAME
+    if config.exists():
+        head = config.read_text(encoding="utf-8", errors="replace")[: len(CONFIG_MARKER)]
+        if head != CONFIG_MARKER:
+            raise DemoError(
+                f"{config} was not written by the demo; choose another --dir (the demo "
+                f"writes its own configuration and warehouse there)"
+            )
+    elif db.exists():
+        raise DemoError(
+            f"{db} exists but was not made by the demo; choose another --dir"
+        )
+    return config, db
+
+
+def _previous_replay_port(config: Path) -> int | None:
+    """The port the replay had in the last demo run (its URLs are in the warehouse)."""
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+        return urlsplit(data["feeds"][0]["url"]).port
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _start_replay(root: Traversable, files: dict[str, str | bytes], port: int | None
+                  ) -> tuple[ReplayServer, str | None]:
+    if port:
+        try:
+            return ReplayServer(root, port=port, files=files).start(), None
+        except OSError:
+            note = (
+                f"note: port {port}, where the replay was served last time, is in use; the "
+                f"replay moved to a new port, so this run sees its articles as new pages "
+                f"(and stores them as exact copies of the earlier ones)"
+            )
+            return ReplayServer(root, files=files).start(), note
+    return ReplayServer(root, files=files).start(), None
+
+
+@contextmanager
+def _environment(values: dict[str, str], unset: Sequence[str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in [*values, *unset]}
+    os.environ.update(values)
+    for name in unset:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# --- what the warehouse says -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Copy:
+    original_title: str
+    original_source: str
+    original_is_seed: bool
+    copy_title: str
+    copy_source: str
+    match: str
+    similarity: float | None
+
+
+@dataclass(frozen=True)
+class NewEntity:
+    kind: str
+    subtype: str | None
+    name: str
+    region: str | None
+    article_title: str | None
+    source: str | None
+
+
+@dataclass
+class Findings:
+    copies: list[Copy] = field(default_factory=list)
+    copies_total: int = 0
+    entities: list[NewEntity] = field(default_factory=list)
+    entities_total: int = 0  # not in the seed baseline, all runs
+    alerts_by_status: dict[str, int] = field(default_factory=dict)
+
+
+# The demo's read-only questions to the warehouse: the same SQL a user would type with
+# `mali-monitor query` (the guide at the end of the output shows some of them).
+_COPIES_VIEW = """
+    select original_title, original_source, original_is_seed, copy_title, copy_source,
+           match, similarity
+    from story_copies where copy_run_id = ? order by original_title, copy_title"""
+_COPIES_JOIN = """
+    select o.title, o.source, o.is_seed, c.title, c.source,
+           case when c.content_hash = o.content_hash then 'exact' else 'near' end,
+           c.similarity
+    from articles c join articles o on o.article_id = c.duplicate_of
+    where c.run_id = ? order by o.title, c.title"""
+_NEW_ENTITIES = """
+    select e.kind, e.subtype, e.name, {region}, a.title, a.source
+    from entities e left join articles a on a.article_id = e.first_article_id
+    where not e.in_seed_baseline
+      and (a.run_id = ? or e.first_seen_at >= (select started_at from runs where run_id = ?))
+    order by e.kind, e.name"""
+
+
+def read_findings(db_path: Path, run_id: str) -> Findings:
+    found = Findings()
+    with opened(db_path, create=False, read_only=True) as con:
+        relations = {
+            row[0] for row in con.execute("select table_name from information_schema.tables")
+        }
+        copies_sql = _COPIES_VIEW if "story_copies" in relations else _COPIES_JOIN
+        found.copies = [
+            Copy(str(r[0] or "(untitled)"), str(r[1] or ""), bool(r[2]), str(r[3] or "(untitled)"),
+                 str(r[4] or ""), str(r[5]), r[6])
+            for r in con.execute(copies_sql, [run_id]).fetchall()
+        ]
+        found.copies_total = _scalar(con, "select count(*) from articles where duplicate_of is not null")
+        if "entities" in relations:
+            columns = {
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_name = 'entities'"
+                )
+            }
+            region = "e.region" if "region" in columns else "null"
+            found.entities = [
+                NewEntity(str(r[0]), r[1], str(r[2]), r[3], r[4], r[5])
+                for r in con.execute(_NEW_ENTITIES.format(region=region), [run_id, run_id])
+            ]
+            found.entities_total = _scalar(
+                con, "select count(*) from entities where not in_seed_baseline"
+            )
+        if "alerts" in relations:
+            found.alerts_by_status = dict(
+                con.execute("select status, count(*) from alerts group by status").fetchall()
+            )
+    return found
+
+
+def _scalar(con: Any, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DemoResult:
+    directory: Path
+    config_path: Path
+    db_path: Path
+    summary: dict[str, Any]
+    elapsed_s: float
+    findings: Findings
+    mails: list[ReceivedMail]
+    slack_payloads: list[dict[str, Any]]
+    requests: list[ReplayRequest]
+    replay_base: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def messages_received(self) -> int:
+        return len(self.mails) + len(self.slack_payloads)
+
+
+def run_demo(
+    directory: str | Path | None = None, *, say: Callable[[str], None] = print
+) -> DemoResult:
+    """Run the demo in `directory` (created, or reused when it exists) and return what
+    happened; `say` gets progress lines."""
+    folder = Path(directory or DEFAULT_DIR).expanduser().resolve()
+    config_path, db_path = _prepare_folder(folder)
+    root = replay_root()
+    files: dict[str, str | bytes] = {REPRINT_PATH: reprint_page(root)}
+    started = time.monotonic()
+    with ExitStack() as stack:
+        replay, note = _start_replay(root, files, _previous_replay_port(config_path))
+        stack.callback(replay.stop)
+        mail = MailSink().start()
+        stack.callback(mail.stop)
+        webhook = WebhookSink().start()
+        stack.callback(webhook.stop)
+        config_path.write_text(demo_config(replay, mail.port, db_path), encoding="utf-8")
+        say(f"demo folder {folder}")
+        say(f"  replay of invented news on {replay.base} ({len(FEEDS)} feeds), "
+            f"mail server on 127.0.0.1:{mail.port}, Slack webhook stand-in on "
+            f"{urlsplit(webhook.url).netloc}")
+        if note:
+            say("  " + note)
+
+        from flows.setup import initialise
+
+        init = initialise(db_path)
+        if init.seeds_added:
+            say(f"  warehouse {db_path} created with the {init.seeds_total} seed articles")
+        else:
+            say(f"  warehouse {db_path} reused")
+        say("  running the ingest flow (Prefect) ...")
+
+        from flows.ingest import ingest
+
+        with _environment({WEBHOOK_ENV: webhook.url}, unset=[SMTP_USER_ENV, SMTP_PASSWORD_ENV]):
+            summary = ingest(config_path=str(config_path), db_path=str(db_path))
+        elapsed = time.monotonic() - started
+        result = DemoResult(
+            directory=folder,
+            config_path=config_path,
+            db_path=db_path,
+            summary=summary,
+            elapsed_s=elapsed,
+            findings=Findings(),
+            mails=list(mail.received),
+            slack_payloads=list(webhook.payloads),
+            requests=replay.requests,
+            replay_base=replay.base,
+            notes=[note] if note else [],
+        )
+    result.findings = read_findings(db_path, str(summary["run_id"]))
+    return result
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def _feed_paths() -> set[str]:
+    return {"/" + path for path, _, _ in FEEDS}
+
+
+def _requests_text(result: DemoResult) -> list[str]:
+    feeds = [r for r in result.requests if urlsplit(r.path).path in _feed_paths()]
+    pages = [r for r in result.requests if urlsplit(r.path).path not in _feed_paths()]
+    not_modified = sum(r.status == 304 for r in feeds)
+    lines = [f"  the replay served {len(feeds)} feed requests ({not_modified} answered "
+             f"304 Not Modified) and {len(pages)} article pages"]
+    return lines
+
+
+def _similarity(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "?"
+
+
+def _duplicates_text(result: DemoResult) -> list[str]:
+    f = result.findings
+    if not f.copies:
+        if f.copies_total:
+            return [f"No new duplicates in this run ({f.copies_total} copies were found by "
+                    f"earlier runs; see the queries below)."]
+        return ["No duplicates found."]
+    lines = [f"Duplicates found ({len(f.copies)}): each copy is stored with duplicate_of -> "
+             f"its original"]
+    for c in f.copies:
+        origin = "seed article" if c.original_is_seed else c.original_source
+        lines.append(f"  original  {c.original_title}  [{origin}]")
+        lines.append(f"  copy      {c.copy_title}  [{c.copy_source}, {c.match} copy, "
+                     f"similarity {_similarity(c.similarity)}]")
+        lines.append("")
+    return lines[:-1]
+
+
+def _entities_text(result: DemoResult) -> list[str]:
+    f = result.findings
+    if not f.entities:
+        if f.entities_total:
+            return [f"No new actors or towns in this run ({f.entities_total} were found by "
+                    f"earlier runs)."]
+        return ["New actors and towns: none in the warehouse (this version of the ingest "
+                "flow does not store entities yet)."]
+    actors = [e for e in f.entities if e.kind == "actor"]
+    towns = [e for e in f.entities if e.kind == "town"]
+    lines = [f"New actors ({len(actors)}) and towns ({len(towns)}), absent from the seed "
+             f"baseline:"]
+    for e in actors + towns:
+        kind = e.subtype or e.kind
+        where = f", {e.region}" if e.region else ""
+        seen = f'  first in "{e.article_title}"' if e.article_title else ""
+        lines.append(f"  {e.kind:<5}  {e.name} ({kind}{where}){seen}")
+    return lines
+
+
+def _indent(text: str, prefix: str = "    ") -> list[str]:
+    return [prefix + line if line.strip() else "" for line in text.rstrip().splitlines()]
+
+
+def _slack_text(payload: dict[str, Any]) -> list[str]:
+    blocks = payload.get("blocks") or []
+    lines = [f'  Slack message: "{payload.get("text", "")}" ({len(blocks)} blocks)']
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict):
+            body = str(text.get("text", ""))
+        elif block.get("type") == "context":
+            body = " ".join(str(e.get("text", "")) for e in block.get("elements", []))
+        else:
+            continue
+        first = _unlink(body).splitlines()[0] if body.strip() else ""
+        if first:
+            lines.append(f"    {first[:150]}")
+    return lines
+
+
+def _unlink(text: str) -> str:
+    """Slack mrkdwn links `<url|label>` as their label, for the terminal."""
+    out, rest = [], text
+    while "<" in rest and ">" in rest.split("<", 1)[1]:
+        before, _, after = rest.partition("<")
+        inside, _, rest = after.partition(">")
+        out.append(before + (inside.split("|", 1)[1] if "|" in inside else inside))
+    out.append(rest)
+    return "".join(out).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _messages_text(result: DemoResult) -> list[str]:
+    if not result.messages_received:
+        statuses = result.findings.alerts_by_status
+        if statuses.get("sent"):
+            return [f"Alerts: no new alerts: everything was already delivered "
+                    f"({statuses['sent']} alerts sent by earlier runs)."]
+        waiting = sum(n for s, n in statuses.items() if s != "sent")
+        if waiting:
+            return [f"Alerts: none delivered in this run; {waiting} waiting in the outbox "
+                    f"(see the alerts table)."]
+        return ["Alerts: none sent (no new actor or town to alert on)."]
+    lines = [f"Alerts received by the local stand-ins: {len(result.mails)} email(s), "
+             f"{len(result.slack_payloads)} Slack message(s)"]
+    for mail in result.mails:
+        lines.append(f"  Email to {', '.join(mail.recipients)}")
+        lines.append(f"  Subject: {mail.subject}")
+        lines += _indent(mail.text)
+        lines.append("")
+    for payload in result.slack_payloads:
+        lines += _slack_text(payload)
+    return lines
+
+
+def _guide(result: DemoResult) -> list[str]:
+    db = shlex.quote(str(result.db_path))
+    default_config = resources.files("flows") / "default_config.toml"
+    queries = (
+        "select source, language, title from articles where not is_seed and duplicate_of is "
+        "null order by source",
+        "select original_title, copy_source, copy_title, round(similarity, 2) as similarity "
+        "from story_copies",
+        "select kind, subtype, name from entities where not in_seed_baseline order by kind, "
+        "name",
+    )
+    lines = [
+        "Next steps",
+        f"  The warehouse is {result.db_path} (its configuration: {result.config_path}).",
+        "  Query it:",
+    ]
+    lines += [f'    mali-monitor query "{q}" --db {db}' for q in queries]
+    lines += [
+        f"  Run the demo again: mali-monitor demo --dir {shlex.quote(str(result.directory))}"
+        "  (nothing new is fetched or sent)",
+        "  Monitor real feeds: copy the bundled configuration, edit [[feeds]] and [alerts],",
+        "  then create a warehouse and run:",
+        f"    cp {shlex.quote(str(default_config))} mali-monitor.toml",
+        "    mali-monitor init && mali-monitor run",
+    ]
+    return lines
+
+
+def report(result: DemoResult) -> str:
+    s = result.summary
+    lines = ["", "=" * 78, "mali-monitor demo: what happened", "=" * 78, ""]
+    lines.append(run_summary(s, result.elapsed_s))
+    lines += _requests_text(result)
+    if not s.get("articles_new") and not s.get("duplicates"):
+        lines.append("  nothing new: the feeds are unchanged and every entry is known")
+    lines.append("")
+    lines += _duplicates_text(result)
+    lines.append("")
+    lines += _entities_text(result)
+    lines.append("")
+    lines += _messages_text(result)
+    lines.append("")
+    lines += _guide(result)
+    lines += [f"  {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def main(directory: str | Path | None = None) -> DemoResult:
+    """Run the demo and print its report (the `mali-monitor demo` command)."""
+    result = run_demo(directory, say=lambda line: print(line, flush=True))
+    print(report(result))
+    sys.stdout.flush()
+    return result
