@@ -14,6 +14,7 @@ _PREFECT_HOME = tempfile.mkdtemp(prefix="mali-monitor-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # no telemetry writes, no network
 for variable in ("MALI_MONITOR_CONFIG", "MALI_MONITOR_DB"):
     os.environ.pop(variable, None)
 
