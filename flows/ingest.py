@@ -18,7 +18,7 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import task_run
+from prefect.runtime import flow_run, task_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from alerts.delivery import DeliveryReport, deliver_pending
@@ -329,6 +329,7 @@ def _run(
     store.finish_run(con, run_id, counts)
     summary = {
         "run_id": run_id,
+        "flow_run_id": str(flow_run.id) if flow_run.id else None,
         "warehouse": str(settings.db_path),
         **asdict(counts),
         "entities_new": entities_new,

@@ -132,11 +132,11 @@ def trigger(*, wait: bool, timeout_s: float | None = None) -> TriggerResult:
             return TriggerResult(str(flow_run.id), api_url, state.name if state else None)
         return TriggerResult(
             str(flow_run.id), api_url, state.name if state else None,
-            _summary_artifact(api_url, flow_run.id),
+            read_summary_artifact(api_url, flow_run.id),
         )
 
 
-def _summary_artifact(api_url: str, flow_run_id: Any) -> str | None:
+def read_summary_artifact(api_url: str, flow_run_id: Any) -> str | None:
     """The run's summary artifact. Read over the REST API: Prefect 3.8's sync client sends
     nulls that its own server rejects for this endpoint."""
     import requests

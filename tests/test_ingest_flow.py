@@ -193,3 +193,20 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(
     assert origins[site.url("/news/report.pdf")] == "summary"
     assert site.url("/news/empty") not in origins
     assert rows(db_path, "select status from runs") == [("completed",)]
+
+
+def test_each_run_publishes_its_summary_as_a_prefect_artifact(
+    site: Site, db_path: Path, config_file: Path
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.serve import read_summary_artifact
+
+    feeds = list(publish_standard_site(site))
+    initialise(db_path)
+    summary = ingest(str(config_file), str(db_path), feeds)
+
+    markdown = read_summary_artifact(PREFECT_API_URL.value(), summary["flow_run_id"])
+    assert markdown is not None
+    assert f"`{summary['run_id']}`" in markdown
+    assert "| new articles | 3 |" in markdown and "| new entities |" in markdown
