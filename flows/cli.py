@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
 
 from extractors.errors import MonitorError
 from flows.output import FORMATTERS, run_summary
@@ -220,6 +220,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"`mali-monitor init --db {settings.db_path}`",
             path=str(settings.db_path),
         )
+    _check_warehouse_opens(settings)
     from flows.ingest import ingest
 
     started = time.monotonic()
@@ -231,6 +232,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     print(run_summary(summary, time.monotonic() - started))
     return EXIT_OK
+
+
+def _check_warehouse_opens(settings: Settings) -> None:
+    """Open and close the warehouse before starting Prefect, so a file held by another
+    process (or unreadable) is one clear message, not a failed flow run's traceback."""
+    from warehouse.connection import connect
+
+    connect(settings.db_path, create=False, lock_wait_s=settings.warehouse.lock_wait_s).close()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -261,7 +270,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     from warehouse.query import run_query
 
     settings = _settings(args, require_feeds=False)
-    result = run_query(settings.db_path, args.sql)
+    result = run_query(settings.db_path, args.sql, lock_wait_s=settings.warehouse.lock_wait_s)
     if result.columns:
         print(FORMATTERS[args.format](result.columns, result.rows))
     return EXIT_OK

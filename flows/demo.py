@@ -53,6 +53,8 @@ from warehouse.seeds import seed_files
 DEFAULT_DIR = Path("mali-monitor-demo")
 CONFIG_NAME = "mali-monitor.toml"
 DB_NAME = "mali-monitor.duckdb"
+RECEIVED_DIR = "received"  # the messages the local stand-ins received, as files
+EMAIL_LINES_SHOWN = 32
 CONFIG_MARKER = "# Written by `mali-monitor demo`"
 
 # Environment variables the demo configuration names: its own, so that a user's real
@@ -219,7 +221,9 @@ class WebhookSink:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -402,7 +406,8 @@ def read_findings(db_path: Path, run_id: str) -> Findings:
     found = Findings()
     with opened(db_path, create=False, read_only=True) as con:
         relations = {
-            row[0] for row in con.execute("select table_name from information_schema.tables")
+            row[0]
+            for row in con.execute("select table_name from information_schema.tables").fetchall()
         }
         copies_sql = _COPIES_VIEW if "story_copies" in relations else _COPIES_JOIN
         found.copies = [
@@ -410,19 +415,23 @@ def read_findings(db_path: Path, run_id: str) -> Findings:
                  str(r[4] or ""), str(r[5]), r[6])
             for r in con.execute(copies_sql, [run_id]).fetchall()
         ]
-        found.copies_total = _scalar(con, "select count(*) from articles where duplicate_of is not null")
+        found.copies_total = _scalar(
+            con, "select count(*) from articles where duplicate_of is not null"
+        )
         if "entities" in relations:
             columns = {
                 row[0]
                 for row in con.execute(
                     "select column_name from information_schema.columns "
                     "where table_name = 'entities'"
-                )
+                ).fetchall()
             }
             region = "e.region" if "region" in columns else "null"
             found.entities = [
                 NewEntity(str(r[0]), r[1], str(r[2]), r[3], r[4], r[5])
-                for r in con.execute(_NEW_ENTITIES.format(region=region), [run_id, run_id])
+                for r in con.execute(
+                    _NEW_ENTITIES.format(region=region), [run_id, run_id]
+                ).fetchall()
             ]
             found.entities_total = _scalar(
                 con, "select count(*) from entities where not in_seed_baseline"
@@ -455,6 +464,7 @@ class DemoResult:
     requests: list[ReplayRequest]
     replay_base: str
     notes: list[str] = field(default_factory=list)
+    saved: list[Path] = field(default_factory=list)  # the messages received, as files
 
     @property
     def messages_received(self) -> int:
@@ -514,7 +524,27 @@ def run_demo(
             notes=[note] if note else [],
         )
     result.findings = read_findings(db_path, str(summary["run_id"]))
+    result.saved = save_messages(folder / RECEIVED_DIR, str(summary["run_id"]), result)
     return result
+
+
+def save_messages(folder: Path, run_id: str, result: DemoResult) -> list[Path]:
+    """Keep what the stand-ins received: each email as .eml (open it in a mail client to
+    see the HTML part), each Slack payload as .json."""
+    if not result.messages_received:
+        return []
+    folder.mkdir(exist_ok=True)
+    prefix = f"run-{run_id[:8]}"
+    saved = []
+    for n, mail in enumerate(result.mails, 1):
+        path = folder / f"{prefix}-email-{n}.eml"
+        path.write_bytes(mail.message.as_bytes())
+        saved.append(path)
+    for n, payload in enumerate(result.slack_payloads, 1):
+        path = folder / f"{prefix}-slack-{n}.json"
+        path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        saved.append(path)
+    return saved
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -561,8 +591,7 @@ def _entities_text(result: DemoResult) -> list[str]:
         if f.entities_total:
             return [f"No new actors or towns in this run ({f.entities_total} were found by "
                     f"earlier runs)."]
-        return ["New actors and towns: none in the warehouse (this version of the ingest "
-                "flow does not store entities yet)."]
+        return ["New actors and towns: none stored in the warehouse."]
     actors = [e for e in f.entities if e.kind == "actor"]
     towns = [e for e in f.entities if e.kind == "town"]
     lines = [f"New actors ({len(actors)}) and towns ({len(towns)}), absent from the seed "
@@ -612,7 +641,8 @@ def _messages_text(result: DemoResult) -> list[str]:
         statuses = result.findings.alerts_by_status
         if statuses.get("sent"):
             return [f"Alerts: no new alerts: everything was already delivered "
-                    f"({statuses['sent']} alerts sent by earlier runs)."]
+                    f"({statuses['sent']} alerts, one per entity and channel, sent by "
+                    f"earlier runs)."]
         waiting = sum(n for s, n in statuses.items() if s != "sent")
         if waiting:
             return [f"Alerts: none delivered in this run; {waiting} waiting in the outbox "
@@ -623,10 +653,21 @@ def _messages_text(result: DemoResult) -> list[str]:
     for mail in result.mails:
         lines.append(f"  Email to {', '.join(mail.recipients)}")
         lines.append(f"  Subject: {mail.subject}")
-        lines += _indent(mail.text)
+        text = _indent(mail.text)
+        shown = text[:EMAIL_LINES_SHOWN]
+        if len(text) > EMAIL_LINES_SHOWN and "" in shown[1:]:
+            shown = shown[: len(shown) - shown[::-1].index("")]  # end at a blank line
+        lines += shown
+        if len(text) > len(shown):
+            lines.append(f"    [... {len(text) - len(shown)} more lines: the whole message "
+                         f"is saved below]")
         lines.append("")
     for payload in result.slack_payloads:
         lines += _slack_text(payload)
+    if result.saved:
+        lines.append(f"  Saved as files (email with its HTML part, Slack payloads as JSON) in "
+                     f"{result.saved[0].parent}:")
+        lines += [f"    {path.name}" for path in result.saved]
     return lines
 
 
@@ -677,8 +718,15 @@ def report(result: DemoResult) -> str:
     return "\n".join(lines)
 
 
+# Prefect sends anonymous usage data to its servers unless told not to; an offline demo
+# must not try (the settings are read when Prefect is first imported, hence in `main`).
+OFFLINE_PREFECT = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+
+
 def main(directory: str | Path | None = None) -> DemoResult:
     """Run the demo and print its report (the `mali-monitor demo` command)."""
+    for name, value in OFFLINE_PREFECT.items():
+        os.environ.setdefault(name, value)
     result = run_demo(directory, say=lambda line: print(line, flush=True))
     print(report(result))
     sys.stdout.flush()

@@ -207,7 +207,8 @@ class ReplayServer:
     def start(self) -> ReplayServer:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name=f"replay-{self.port}", daemon=True
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                name=f"replay-{self.port}", daemon=True,
             )
             self._thread.start()
         return self
@@ -249,6 +250,11 @@ class ReplayServer:
                 self._answer(with_body=False)
 
             def _refuse(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if 0 < length <= 1_000_000:
+                    self.rfile.read(length)  # so that the connection stays usable
+                else:
+                    self.close_connection = True
                 self._send(405, b"method not allowed\n", "text/plain; charset=utf-8",
                            {"Allow": "GET, HEAD"}, with_body=True)
 
