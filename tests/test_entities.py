@@ -402,3 +402,13 @@ def test_alias_file_errors_are_named(tmp_path):
         load_alias_file(bad)
     with pytest.raises(AliasFileError, match="cannot read"):
         load_alias_file(tmp_path / "missing.toml")
+
+
+def test_a_town_cue_outweighs_a_namesake_abroad(model, gazetteer, builtin):
+    # INVENTED. Léré is a Malian town, but the baseline gazetteer only knows Léré in Chad.
+    text = (
+        "Des hommes armés ont attaqué lundi la ville de Léré, dans la région de Tombouctou, "
+        "selon des élus locaux."
+    )
+    found = extract_entities([("1", text, "fr")], model, gazetteer, builtin)
+    assert "town:lere" in _one(found, "1")

@@ -561,7 +561,12 @@ def _decide(
     if (
         place is None
         and not (person_votes and person_votes >= labels["org"] + labels["place"] + labels["area"])
-        and ("foreign" in cues or gazetteer.foreign(longest))
+        and (
+            "foreign" in cues
+            # a namesake abroad does not outweigh the text saying it is a town here
+            # ("la ville de Léré", "Léré, in the Timbuktu region")
+            or (gazetteer.foreign(longest) and not cues & {"town", "town_geo"})
+        )
     ):
         return None  # "Paris", "Benghazi, Libya"; not "Stephen Harper" (Harper, Liberia)
     if "town" in cues:
