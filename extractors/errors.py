@@ -2,7 +2,8 @@
 
     MonitorError
      +-- FeedError        a feed could not be fetched or parsed       (.url)
-     +-- FetchError       an HTTP fetch failed                        (.url, .status, .retry_after)
+     +-- FetchError       an HTTP fetch failed                        (.url, .status, .retry_after,
+                                                                         .refused)
      +-- ExtractionError  a page gave no usable article text          (.url)
 
 Each carries the URL it concerns so the flow can write a `fetch_errors` row and go on.
@@ -30,15 +31,20 @@ class FetchError(MonitorError):
         url: str,
         status: int | None = None,
         retry_after: float | None = None,
+        refused: bool = False,
     ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
         self.retry_after = retry_after
+        self.refused = refused  # refused by policy (address, scheme, size, redirects)
 
     @property
     def permanent(self) -> bool:
-        """True when retrying soon cannot help (4xx other than 408 and 429, bad content)."""
+        """True when retrying soon cannot help (4xx other than 408 and 429, bad content,
+        a URL our policy refuses)."""
+        if self.refused:
+            return True
         if self.status is None:
             return False
         return 400 <= self.status < 500 and self.status not in (408, 429)

@@ -2,7 +2,8 @@
 
 `HttpFetcher.fetch` wraps `requests` with the guards a crawler of arbitrary news sites needs:
 http(s) only, redirects followed by hand (every hop checked), no private or local addresses
-(checked before connecting and again on the connected socket, against DNS rebinding), a size
+(checked before connecting and again on the connected socket, against DNS rebinding) unless
+the host is on the `allowed_hosts` list or `allow_private_addresses` is set, a size
 cap on the *decoded* body (gzip bombs), a total deadline even against servers that trickle
 bytes, conditional GET, and per-host politeness. Every expected failure is a `FetchError`.
 """
@@ -41,7 +42,10 @@ _CHUNK_BYTES = 65536
 _MAX_RETRY_AFTER_S = 3600.0  # a server asking for more than an hour is treated as asking an hour
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 _HOST_MAP_PRUNE_AT = 1024
-_ALLOW_HINT = "set `[fetch] allow_private_addresses = true` to allow it"
+_ALLOW_HINT = (
+    "list the host or its network in `[fetch] allowed_hosts`, or set "
+    "`[fetch] allow_private_addresses = true`, to allow it"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,8 +132,11 @@ def _refuse_private_peer(sock: socket.socket | None, host: str) -> None:
     the pre-check (rebinding), so that check alone is not enough."""
     if getattr(_request_state, "allow_private", False) or sock is None:
         return
+    allowed: _AllowList = getattr(_request_state, "allowed", _NOTHING_ALLOWED)
+    if allowed.allows_name(host):
+        return
     address = str(sock.getpeername()[0])
-    if _is_blocked_ip(address):
+    if _is_blocked_ip(address) and not allowed.allows_address(address):
         raise _PrivatePeerError(
             f"refusing to fetch from {host}: it connected to {address}, a private, loopback "
             f"or otherwise non-public address; {_ALLOW_HINT}"
@@ -209,6 +216,7 @@ class HttpFetcher:
         self._generation = 0  # bumped by close() so threads drop their closed sessions
         self._hosts_lock = threading.Lock()
         self._next_allowed: dict[str, float] = {}
+        self._allowed = _AllowList(settings.allowed_hosts)
 
     def __enter__(self) -> HttpFetcher:
         return self
@@ -263,6 +271,7 @@ class HttpFetcher:
                 f"too many redirects for {url}: more than {self._settings.max_redirects} "
                 f"redirects (last location {current})",
                 url=url,
+                refused=True,
             )
         finally:
             if watchdog is not None:
@@ -291,23 +300,26 @@ class HttpFetcher:
         try:
             parts = urlsplit(target)
         except ValueError as e:  # e.g. "http://[::1" (unbalanced IPv6 brackets)
-            raise FetchError(f"invalid URL {target!r}{via}: {e}", url=url) from e
+            raise FetchError(f"invalid URL {target!r}{via}: {e}", url=url, refused=True) from e
         if parts.scheme not in ("http", "https"):
             what = f"scheme {parts.scheme!r}" if parts.scheme else "a relative URL"
             raise FetchError(
                 f"refusing to fetch {target!r}{via}: only http and https URLs are supported, "
                 f"got {what}",
                 url=url,
+                refused=True,
             )
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as e:
-            raise FetchError(f"invalid port in {target!r}{via}: {e}", url=url) from e
+            raise FetchError(
+                f"invalid port in {target!r}{via}: {e}", url=url, refused=True
+            ) from e
         host = parts.hostname
         if not host:
-            raise FetchError(f"no host in {target!r}{via}", url=url)
+            raise FetchError(f"no host in {target!r}{via}", url=url, refused=True)
         if not self._settings.allow_private_addresses:
-            _refuse_private_host(url, target, host, port, via)
+            _refuse_private_host(url, target, host, port, via, self._allowed)
         return host
 
     def _wait_for_host(self, host: str) -> None:
@@ -328,6 +340,7 @@ class HttpFetcher:
     def _start_watchdog(self) -> _Watchdog:
         watchdog = _Watchdog(self._settings.timeout_s)
         _request_state.allow_private = self._settings.allow_private_addresses
+        _request_state.allowed = self._allowed
         _request_state.watchdog = watchdog
         watchdog.start()
         return watchdog
@@ -352,11 +365,12 @@ class HttpFetcher:
             raise self._timeout_error(url)
         timeout = (min(remaining, _CONNECT_TIMEOUT_CAP_S), min(remaining, _READ_TIMEOUT_CAP_S))
         _request_state.allow_private = self._settings.allow_private_addresses
+        _request_state.allowed = self._allowed
         try:
             prepared = session.prepare_request(requests.Request("GET", target, headers=headers))
             response = session.get_adapter(target).send(prepared, stream=True, timeout=timeout)
         except _PrivatePeerError as e:
-            raise FetchError(f"{e} (while fetching {target})", url=url) from e
+            raise FetchError(f"{e} (while fetching {target})", url=url, refused=True) from e
         except (requests.RequestException, urllib3.exceptions.HTTPError) as e:
             raise self._transport_error(url, target, e, watchdog) from e
         session.cookies.update(response.cookies)
@@ -419,7 +433,9 @@ class HttpFetcher:
                 return bytes(body)
             body += chunk
             if len(body) > max_bytes:
-                raise FetchError(f"{final_url} is larger than {max_bytes} bytes", url=url)
+                raise FetchError(
+                    f"{final_url} is larger than {max_bytes} bytes", url=url, refused=True
+                )
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -511,7 +527,50 @@ def _resolve_host(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def _refuse_private_host(url: str, target: str, host: str, port: int, via: str) -> None:
+class _AllowList:
+    """`[fetch] allowed_hosts`: host names (matched against the URL's host, exactly) and IP
+    networks (matched against every address the host resolves to, and the connected peer).
+    Ports play no part: an allowed host is allowed on every port."""
+
+    def __init__(self, entries: Collection[str]) -> None:
+        names: set[str] = set()
+        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for entry in entries:
+            text = entry.strip().lower().removeprefix("[").removesuffix("]")
+            try:
+                networks.append(ipaddress.ip_network(text, strict=False))
+            except ValueError:
+                names.add(text.rstrip("."))
+        self._names = frozenset(names)
+        self._networks = tuple(networks)
+
+    def allows_name(self, host: str) -> bool:
+        return bool(self._names) and host.lower().rstrip(".") in self._names
+
+    def allows_address(self, address: str) -> bool:
+        if not self._networks:
+            return False
+        try:
+            ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+                address.split("%", 1)[0]
+            )
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip.version == n.version and ip in n for n in self._networks)
+
+
+_NOTHING_ALLOWED = _AllowList(())
+
+
+def _refuse_private_host(
+    url: str, target: str, host: str, port: int, via: str, allowed: _AllowList
+) -> None:
+    """Refuse before any connection is attempted when the host resolves to an address that
+    is neither public nor allowed."""
+    if allowed.allows_name(host):
+        return
     try:
         addresses = _resolve_host(host, port)
     except (OSError, UnicodeError) as e:
@@ -519,11 +578,12 @@ def _refuse_private_host(url: str, target: str, host: str, port: int, via: str) 
     if not addresses:
         raise FetchError(f"host {host} has no addresses ({target}{via})", url=url)
     for address in addresses:
-        if _is_blocked_ip(address):
+        if _is_blocked_ip(address) and not allowed.allows_address(address):
             raise FetchError(
                 f"refusing to fetch {target}{via}: host {host} resolves to {address}, a "
                 f"private, loopback or otherwise non-public address; {_ALLOW_HINT}",
                 url=url,
+                refused=True,
             )
 
 
@@ -634,7 +694,9 @@ def _check_content_length(
         return  # a bogus header: the streaming cap still applies
     if length > max_bytes:
         raise FetchError(
-            f"{final_url} is larger than {max_bytes} bytes (Content-Length: {length})", url=url
+            f"{final_url} is larger than {max_bytes} bytes (Content-Length: {length})",
+            url=url,
+            refused=True,
         )
 
 

@@ -18,6 +18,8 @@ class FetchSettings:
     user_agent: str = "mali-monitor/0.1 (+https://github.com/mali-monitor/mali-monitor)"
     max_redirects: int = 5
     per_host_delay_s: float = 1.0
+    # host names and IP networks (CIDR) reachable even when private; ports play no part
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

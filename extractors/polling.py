@@ -39,6 +39,7 @@ class FeedPoll:
     validators: FeedValidators = field(default_factory=FeedValidators)
     error: str | None = None  # why the feed itself failed
     retryable: bool = False  # a failure that may pass (timeout, 5xx, 429), not a 404
+    retry_after: float | None = None  # seconds a 429/503 asked us to wait (Retry-After)
 
 
 def poll_feed(
@@ -56,7 +57,10 @@ def poll_feed(
             last_modified=validators.last_modified,
         )
     except FetchError as e:
-        return _failed(feed, str(e), e.status, validators, retryable=not e.permanent)
+        return _failed(
+            feed, str(e), e.status, validators, retryable=not e.permanent,
+            retry_after=e.retry_after,
+        )
     if result.not_modified:
         return FeedPoll(feed.url, "not_modified", validators=validators)
     try:
@@ -87,9 +91,10 @@ def _failed(
     validators: FeedValidators,
     *,
     retryable: bool,
+    retry_after: float | None = None,
 ) -> FeedPoll:
     error = ErrorRecord("feed", message, url=feed.url, feed_url=feed.url, http_status=status)
     return FeedPoll(
         feed.url, "failed", errors=[error], validators=validators, error=message,
-        retryable=retryable,
+        retryable=retryable, retry_after=retry_after,
     )

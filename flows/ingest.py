@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from contextlib import nullcontext
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -24,20 +25,25 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from alerts.delivery import DeliveryReport, deliver_pending
 from alerts.errors import DeliveryError
 from alerts.senders import build_sender
+from extractors import backoff
 from extractors.articles import BatchOutcome, build_articles, select_entries
 from extractors.dedup import DedupOutcome, DedupSettings, DuplicateIndex
+from extractors.entities.extract import precompute_spans
 from extractors.entities.novelty import EntityWrites, NoveltySettings, assess_novelty
 from extractors.entities.recognizer import EntityRecognizer
+from extractors.entities.records import RawSpan
 from extractors.fetching import HttpFetcher
-from extractors.models import ErrorRecord, FeedEntry
+from extractors.models import ErrorRecord, FeedEntry, FetchSettings
 from extractors.polling import FeedPoll, FeedSource, FeedValidators, poll_feed
-from extractors.topic import TopicFilter
+from extractors.topic import TopicFilter, TopicSettings
 from extractors.urls import canonical_url
+from flows import runners
 from flows.output import summary_markdown
 from flows.settings import Settings, load_settings
 from warehouse import entities as entity_store
 from warehouse import signatures, store
 from warehouse.connection import connect
+from warehouse.errors import WarehouseError
 from warehouse.migrations import migrate
 
 MAX_WORKERS = 8
@@ -57,24 +63,45 @@ def poll_feed_task(
     retries: int = 0,
 ) -> FeedPoll:
     """Poll one feed; a timeout, 429 or 5xx is retried (with backoff) `retries` times, a 4xx
-    or a document that is not a feed is not. The last failure comes back as data."""
+    or a document that is not a feed is not, nor a 429/503 with Retry-After (the feed's next
+    poll waits for it instead). The last failure comes back as data."""
     poll = poll_feed(feed, validators, fetcher, max_entries=max_entries)
     if poll.status == "failed":
         logger = get_run_logger()
-        if poll.retryable and task_run.run_count <= retries:
+        if poll.retryable and not poll.retry_after and task_run.run_count <= retries:
             logger.warning("feed %s failed, will retry: %s", feed.url, poll.error)
             raise RetryableFeedFailure(poll.error)
         logger.warning("feed %s failed: %s", feed.url, poll.error)
     return poll
 
 
+FetchedBatch = tuple[BatchOutcome, dict[str, list[RawSpan]]]
+
+
 @task(name="fetch-articles", cache_policy=NO_CACHE)
 def fetch_articles_task(
-    entries: Sequence[FeedEntry], fetcher: HttpFetcher, topic: TopicFilter, run_id: str
-) -> BatchOutcome:
-    return build_articles(
-        entries, fetcher, topic, fetched_at=datetime.now(UTC), run_id=run_id
+    entries: Sequence[FeedEntry],
+    fetch: FetchSettings,
+    topic: TopicSettings,
+    run_id: str,
+    ner: str = "",
+) -> FetchedBatch:
+    """Fetch, extract and clean a batch of pages, then run the NER model over their texts
+    (the costly part of entity extraction, here on the parallel workers), so the writer only
+    applies the rules. Takes settings, not live objects: it may run in another process,
+    whose fetcher, topic filter and model come from `flows.runners` (`ner`: a `ner_mode`)."""
+    outcome = build_articles(
+        entries,
+        runners.fetcher_for(fetch),
+        runners.topic_filter_for(topic),
+        fetched_at=datetime.now(UTC),
+        run_id=run_id,
     )
+    model = runners.ner_model_for(ner)
+    if model is None:
+        return outcome, {}
+    readable = [(a.article_id, a.text, a.language) for a in outcome.articles]
+    return outcome, precompute_spans(readable, model)
 
 
 @task(name="build-dedup-index", cache_policy=NO_CACHE)
@@ -106,11 +133,14 @@ def mark_duplicates_task(index: DuplicateIndex, outcome: BatchOutcome) -> DedupO
 
 @task(name="extract-entities", cache_policy=NO_CACHE)
 def extract_entities_task(
-    recognizer: EntityRecognizer | None, outcome: BatchOutcome, novelty: NoveltySettings
+    recognizer: EntityRecognizer | None,
+    outcome: BatchOutcome,
+    novelty: NoveltySettings,
+    spans: dict[str, list[RawSpan]] | None = None,
 ) -> EntityWrites | None:
     if recognizer is None:
         return None
-    found = recognizer.extract(outcome.articles)
+    found = recognizer.extract(outcome.articles, spans)
     return assess_novelty(
         found, known_keys=recognizer.known_keys, seen_at=datetime.now(UTC), settings=novelty
     )
@@ -177,11 +207,17 @@ def record_polls_task(
     unresolved_feeds: set[str],
     previous: dict[str, store.FeedStateRow],
     run_id: str,
+    policy: backoff.BackoffPolicy,
+    polled_at: datetime,
 ) -> None:
     for poll in polls:
         validators = poll.validators
         if poll.feed_url in unresolved_feeds:
             validators = _validators(previous.get(poll.feed_url))
+        state = previous.get(poll.feed_url)
+        failures = 0
+        if poll.status == "failed":
+            failures = (state.consecutive_failures if state else 0) + 1
         store.record_feed_poll(
             con,
             poll.feed_url,
@@ -189,6 +225,10 @@ def record_polls_task(
             etag=validators.etag,
             last_modified=validators.last_modified,
             error=poll.error,
+            next_poll_at=backoff.next_poll_at(
+                failures, polled_at=polled_at, policy=policy, retry_after_s=poll.retry_after
+            ),
+            retry_after_s=poll.retry_after,
         )
         store.insert_errors(con, poll.errors, run_id)
 
@@ -222,34 +262,61 @@ def ingest(
     feed_urls: list[str] | None = None,
     deliver_alerts: bool = True,
 ) -> dict[str, Any]:
-    """One ingest run: every configured feed polled once, new Mali articles stored, new
-    actors and towns recorded, and pending alerts delivered (unless `deliver_alerts` is off:
-    they then wait in the outbox)."""
+    """One ingest run: every configured feed polled once (except those backed off after
+    repeated failures; feeds named in `feed_urls` are polled regardless), new Mali articles
+    stored, new actors and towns recorded, and pending alerts delivered (unless
+    `deliver_alerts` is off: they then wait in the outbox)."""
     settings = load_settings(config_path, feed_urls=feed_urls, db_path=db_path)
-    con = connect(settings.db_path, create=False)
+    con = connect(settings.db_path, create=False, lock_wait_s=settings.warehouse.lock_wait_s)
     try:
         migrate(con)
-        return _run(con, settings, deliver_alerts=deliver_alerts)
+        return _run(
+            con, settings, deliver_alerts=deliver_alerts, ignore_backoff=bool(feed_urls)
+        )
+    except duckdb.Error as e:  # e.g. a full disk outside a batch: one clear error
+        raise WarehouseError(
+            f"the warehouse {settings.db_path} failed during the run: {e}",
+            path=str(settings.db_path),
+        ) from e
     finally:
         con.close()
 
 
 def _run(
-    con: duckdb.DuckDBPyConnection, settings: Settings, *, deliver_alerts: bool
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    *,
+    deliver_alerts: bool,
+    ignore_backoff: bool = False,
 ) -> dict[str, Any]:
     logger = get_run_logger()
     run_id = str(uuid.uuid4())
-    store.start_run(con, run_id)
+    started_at = datetime.now(UTC)  # also the time feeds are polled, for their backoff
+    store.start_run(con, run_id, started_at)
     counts = store.RunCounts()
     errors_by_feed: Counter[str] = Counter()
     entities_new = 0
     fetcher = HttpFetcher(settings.fetch_settings())
     try:
         topic = TopicFilter(settings.topic_settings())
-        index = build_dedup_index_task(con, settings.dedup_settings())
-        recognizer = build_recognizer_task(con, settings)
         feeds = settings.feed_sources()
         states = store.feed_states(con, [f.url for f in feeds])
+        policy = settings.backoff_policy()
+        feeds, backed_off = backoff.split_due(
+            feeds,
+            {} if ignore_backoff else {
+                url: (s.next_poll_at, s.consecutive_failures) for url, s in states.items()
+            },
+            now=started_at,
+            policy=policy,
+        )
+        counts.backed_off = len(backed_off)
+        for skipped_feed in backed_off:
+            logger.warning(
+                "feed %s backed off after %d failures: next poll at %s",
+                skipped_feed.feed_url, skipped_feed.consecutive_failures,
+                skipped_feed.next_poll_at.isoformat(timespec="seconds"),
+            )
         poll = poll_feed_task.with_options(
             retries=settings.fetch.retries,
             retry_delay_seconds=[
@@ -286,46 +353,68 @@ def _run(
             len(selection.to_fetch), len(selection.skipped), selection.already_known,
         )
         decided: set[str] = set()
-        futures = [
-            fetch_articles_task.submit(batch, fetcher, topic, run_id)
-            for batch in _batches(selection.to_fetch, settings.fetch.batch_size)
-        ]
-        # Pages are fetched in parallel; dedup, entities and storage run here, one batch at
-        # a time in submission order, so which copy of a story is its original, and which
-        # article first names an entity, never depends on which page answered first.
-        for future in futures:
-            outcome = future.result()
-            dedup = mark_duplicates_task(index, outcome)
-            writes = extract_entities_task(recognizer, outcome, settings.novelty_settings())
-            saved = store_batch_task(
-                con, outcome, run_id, dedup, writes, settings.alerts.channels
-            )
-            if recognizer is not None and writes is not None:
-                recognizer.remember(writes)
-            decided.update(outcome.stored_entry_keys.values())
-            decided.update(s.canonical_url for s in outcome.skipped)
-            counts.articles_new += saved.articles_new
-            counts.duplicates += saved.duplicates
-            counts.skipped += len(outcome.skipped)
-            counts.errors += len(outcome.errors)
-            entities_new += saved.entities_new
-            for error in outcome.errors:
-                errors_by_feed[error.feed_url or "(unknown feed)"] += 1
+        batches = _batches(selection.to_fetch, settings.fetch.batch_size)
+        ner = runners.ner_mode(settings, len(selection.to_fetch))
+        with runners.open_task_runner(settings) if batches else nullcontext() as runner:
+            runners.start_ner(ner if batches else "")
+            futures = [
+                runner.submit(
+                    fetch_articles_task,
+                    {"entries": batch, "fetch": settings.fetch_settings(),
+                     "topic": settings.topic_settings(), "run_id": run_id, "ner": ner},
+                )
+                for batch in batches
+            ]
+            # The writer's state is loaded while the first pages are fetched, and only when
+            # there is something to write: a run where no feed changed never pays for it.
+            if batches:
+                index = build_dedup_index_task(con, settings.dedup_settings())
+                recognizer = build_recognizer_task(con, settings)
+            # Pages are fetched in parallel; dedup, entities and storage run here, one batch
+            # at a time in submission order, so which copy of a story is its original, and
+            # which article first names an entity, never depends on which page answered
+            # first.
+            for future in futures:
+                outcome, spans = future.result()
+                dedup = mark_duplicates_task(index, outcome)
+                writes = extract_entities_task(
+                    recognizer, outcome, settings.novelty_settings(), spans
+                )
+                saved = store_batch_task(
+                    con, outcome, run_id, dedup, writes, settings.alerts.channels
+                )
+                if recognizer is not None and writes is not None:
+                    recognizer.remember(writes)
+                decided.update(outcome.stored_entry_keys.values())
+                decided.update(s.canonical_url for s in outcome.skipped)
+                counts.articles_new += saved.articles_new
+                counts.duplicates += saved.duplicates
+                counts.skipped += len(outcome.skipped)
+                counts.errors += len(outcome.errors)
+                entities_new += saved.entities_new
+                for error in outcome.errors:
+                    errors_by_feed[error.feed_url or "(unknown feed)"] += 1
         # Validators last, and not for a feed with an entry still to retry: a crash or a
         # failed page must not turn into a 304 that hides the entry for good.
         unresolved = {
             e.feed_url for e in selection.to_fetch if canonical_url(e.url) not in decided
         }
-        record_polls_task(con, results, unresolved, states, run_id)
+        record_polls_task(con, results, unresolved, states, run_id, policy, started_at)
         report = None
         if deliver_alerts:
             report, problems = deliver_alerts_task(con, settings, run_id)
             counts.errors += len(problems)
     except BaseException as e:
-        store.finish_run(con, run_id, counts, status="failed", message=f"{type(e).__name__}: {e}")
+        try:
+            store.finish_run(
+                con, run_id, counts, status="failed", message=f"{type(e).__name__}: {e}"
+            )
+        except WarehouseError as unrecorded:  # the next run marks it 'interrupted'
+            logger.error("could not record the failure of run %s: %s", run_id, unrecorded)
         raise
     finally:
         fetcher.close()
+        runners.release_process_resources()
     store.finish_run(con, run_id, counts)
     summary = {
         "run_id": run_id,
@@ -334,6 +423,11 @@ def _run(
         **asdict(counts),
         "entities_new": entities_new,
         "errors_by_feed": {feed: n for feed, n in errors_by_feed.items() if n},
+        "backed_off_feeds": [
+            {"feed_url": b.feed_url, "next_poll_at": b.next_poll_at.isoformat(timespec="seconds"),
+             "consecutive_failures": b.consecutive_failures}
+            for b in backed_off
+        ],
         "alerts": _alert_summary(report, settings, deliver_alerts),
     }
     publish_summary_task(summary)

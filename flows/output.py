@@ -82,6 +82,7 @@ def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
     ]
     if "entities_new" in summary:
         lines.insert(5, f"  new entities   {summary['entities_new']}")
+    lines += _backed_off_lines(summary)
     alerts = summary.get("alerts") or {}
     if alerts.get("text"):
         lines += ["  " + line for line in alerts["text"].splitlines()]
@@ -91,6 +92,19 @@ def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
             f"where run_id = '{summary['run_id']}'\""
         )
     return "\n".join(lines)
+
+
+def _backed_off_lines(summary: dict[str, Any]) -> list[str]:
+    backed_off = summary.get("backed_off_feeds") or []
+    if not backed_off:
+        return []
+    lines = [f"  backed off     {len(backed_off)} (failing feeds not polled this run)"]
+    lines += [
+        f"    {b['feed_url']}: {b['consecutive_failures']} failures, next poll at "
+        f"{b['next_poll_at']}"
+        for b in backed_off
+    ]
+    return lines
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
@@ -104,6 +118,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         ("skipped (off topic)", summary["skipped"]),
         ("errors", summary["errors"]),
     ]
+    if "backed_off" in summary:
+        rows.append(("feeds backed off", summary["backed_off"]))
     if "entities_new" in summary:
         rows.append(("new entities", summary["entities_new"]))
     alerts = summary.get("alerts") or {}
@@ -116,4 +132,12 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     if by_feed:
         lines += ["", "## Errors by feed", "", "| feed | errors |", "|---|---:|"]
         lines += [f"| {feed} | {n} |" for feed, n in sorted(by_feed.items(), key=lambda x: -x[1])]
+    backed_off = summary.get("backed_off_feeds") or []
+    if backed_off:
+        lines += ["", "## Feeds backed off", ""]
+        lines += ["| feed | failures | next poll |", "|---|---:|---|"]
+        lines += [
+            f"| {b['feed_url']} | {b['consecutive_failures']} | {b['next_poll_at']} |"
+            for b in backed_off
+        ]
     return "\n".join(lines) + "\n"

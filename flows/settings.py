@@ -8,15 +8,18 @@ Secrets never live here: only the *names* of the environment variables that hold
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from extractors.backoff import BackoffPolicy, cron_interval
 from extractors.dedup import DedupSettings
 from extractors.entities.novelty import NoveltySettings
 from extractors.models import FetchSettings
@@ -25,8 +28,12 @@ from extractors.topic import TopicSettings, merged_terms
 
 CONFIG_ENV = "MALI_MONITOR_CONFIG"
 DB_ENV = "MALI_MONITOR_DB"
+LOCK_WAIT_ENV = "MALI_MONITOR_LOCK_WAIT_S"
+DEFAULT_CRON = "*/30 * * * *"
 LOCAL_CONFIG = "mali-monitor.toml"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?$")
 
 
 class ConfigError(Exception):
@@ -39,6 +46,8 @@ class _Section(BaseModel):
 
 class WarehouseSection(_Section):
     path: str = "mali-monitor.duckdb"
+    # how long a run or a query waits for another process's lock before giving up
+    lock_wait_s: float = Field(default=10.0, ge=0, le=3600)
 
 
 class FeedSection(_Section):
@@ -84,6 +93,29 @@ class FetchSection(_Section):
     retry_delay_s: float = Field(default=5.0, ge=0, le=600)
     batch_size: int = Field(default=20, gt=0, le=1000)
     max_workers: int = Field(default=8, gt=0, le=64)
+    # host names or IP networks reachable even though private (see README, "SSRF policy")
+    allowed_hosts: list[str] = Field(default_factory=list)
+    backoff_after_failures: int = Field(default=3, ge=1, le=100)
+    backoff_max_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts_or_networks(cls, values: list[str]) -> list[str]:
+        cleaned = []
+        for value in values:
+            entry = value.strip().lower()
+            if entry.startswith("[") and entry.endswith("]"):
+                entry = entry[1:-1]  # "[::1]" as written in a URL
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not _HOST_NAME.match(entry):
+                    raise ValueError(
+                        f"{value!r} is neither a host name nor an IP address or network "
+                        f"(CIDR); ports and URLs are not accepted: the policy is per host"
+                    ) from None
+            cleaned.append(entry)
+        return cleaned
 
 
 class TopicSection(_Section):
@@ -154,6 +186,30 @@ class AlertsSection(_Section):
         return self
 
 
+class RunSection(_Section):
+    """Where a run's work happens (README, "Running at larger scale"). Fetch, extraction and
+    NER go to the task runner; dedup, entity rules and every warehouse write stay in the
+    flow (one writer)."""
+
+    task_runner: Literal["threads", "dask"] = "threads"
+    # threads: threads of the flow's process (0: [fetch] max_workers); dask: worker
+    # processes of the local Dask cluster (0: one per core); ignored with dask_address
+    workers: int = Field(default=0, ge=0, le=256)
+    dask_address: str = ""  # an existing Dask scheduler, e.g. "tcp://10.0.0.5:8786"
+    # threads runner: processes running spaCy NER beside the flow's process (which has one
+    # GIL for all its threads); 0 runs NER on the worker threads instead
+    ner_processes: int = Field(default=1, ge=0, le=64)
+
+    @model_validator(mode="after")
+    def _address_needs_dask(self) -> RunSection:
+        if self.dask_address and self.task_runner != "dask":
+            raise ValueError("dask_address is only used with task_runner = \"dask\"")
+        return self
+
+    def thread_count(self, fetch_max_workers: int) -> int:
+        return self.workers or fetch_max_workers
+
+
 class Settings(_Section):
     warehouse: WarehouseSection = Field(default_factory=WarehouseSection)
     feeds: list[FeedSection] = Field(default_factory=list)
@@ -163,6 +219,7 @@ class Settings(_Section):
     dedup: DedupSection = Field(default_factory=DedupSection)
     entities: EntitiesSection = Field(default_factory=EntitiesSection)
     alerts: AlertsSection = Field(default_factory=AlertsSection)
+    run: RunSection = Field(default_factory=RunSection)
     source: str = "built-in defaults"  # where these settings were read from
 
     @property
@@ -181,6 +238,20 @@ class Settings(_Section):
             user_agent=f.user_agent,
             max_redirects=f.max_redirects,
             per_host_delay_s=f.per_host_delay_s,
+            allowed_hosts=tuple(f.allowed_hosts),
+        )
+
+    def schedule_interval(self) -> timedelta:
+        """Time between two scheduled runs (the unit of feed backoff)."""
+        if self.schedule.interval_minutes:
+            return timedelta(minutes=self.schedule.interval_minutes)
+        return cron_interval(self.schedule.cron or DEFAULT_CRON)
+
+    def backoff_policy(self) -> BackoffPolicy:
+        return BackoffPolicy(
+            interval=self.schedule_interval(),
+            after_failures=self.fetch.backoff_after_failures,
+            max_delay=timedelta(hours=self.fetch.backoff_max_hours),
         )
 
     def dedup_settings(self) -> DedupSettings:
@@ -261,6 +332,17 @@ def load_settings(
         if not isinstance(raw["warehouse"], dict):
             raise ConfigError(f"invalid configuration in {origin}: warehouse: must be a table")
         raw["warehouse"]["path"] = str(db_override)
+    lock_wait = os.environ.get(LOCK_WAIT_ENV)
+    if lock_wait:
+        try:
+            seconds = float(lock_wait)
+        except ValueError:
+            raise ConfigError(
+                f"${LOCK_WAIT_ENV} must be a number of seconds, got {lock_wait!r}"
+            ) from None
+        raw.setdefault("warehouse", {})
+        if isinstance(raw["warehouse"], dict):
+            raw["warehouse"]["lock_wait_s"] = seconds
     try:
         settings = Settings.model_validate({**raw, "source": origin})
     except ValidationError as e:

@@ -2,11 +2,17 @@
 
 DuckDB lets one process write a file; a second process gets an immediate
 "Conflicting lock" IOException, even read-only. We retry for a short while (a run
-finishing) and then raise `WarehouseLocked` with a message a user can act on.
+finishing: `[warehouse] lock_wait_s`, or $MALI_MONITOR_LOCK_WAIT_S, 10 s by default) and then
+raise `WarehouseLocked` with a message a user can act on.
+
+A transaction that cannot be written (a full or read-only disk) is rolled back whole and
+becomes a `WarehouseError` naming the file: nothing of it is stored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +23,16 @@ import duckdb
 from warehouse.errors import WarehouseError, WarehouseLocked, WarehouseMissing
 
 LOCK_WAIT_S = 10.0
+LOCK_WAIT_ENV = "MALI_MONITOR_LOCK_WAIT_S"
 LOCK_POLL_S = 0.5
+
+
+def default_lock_wait_s() -> float:
+    """$MALI_MONITOR_LOCK_WAIT_S when set to a number, else 10 s."""
+    try:
+        return max(float(os.environ[LOCK_WAIT_ENV]), 0.0)
+    except (KeyError, ValueError):
+        return LOCK_WAIT_S
 
 
 def _is_lock_error(error: duckdb.Error) -> bool:
@@ -30,9 +45,12 @@ def connect(
     *,
     create: bool = True,
     read_only: bool = False,
-    lock_wait_s: float = LOCK_WAIT_S,
+    lock_wait_s: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file, waiting up to `lock_wait_s` for another process's lock."""
+    """Open the warehouse file, waiting up to `lock_wait_s` (default: `default_lock_wait_s()`)
+    for another process's lock."""
+    if lock_wait_s is None:
+        lock_wait_s = default_lock_wait_s()
     db_path = Path(path).expanduser()
     if not db_path.exists():
         if not create or read_only:
@@ -61,7 +79,7 @@ def connect(
                     f"an open duckdb shell); wait for it to finish or close it, then try again",
                     path=str(db_path),
                 ) from e
-            time.sleep(LOCK_POLL_S)
+            time.sleep(min(LOCK_POLL_S, max(deadline - time.monotonic(), 0.0)))
         except duckdb.Error as e:
             raise WarehouseError(
                 f"cannot open the warehouse {db_path}: {e}", path=str(db_path)
@@ -70,9 +88,13 @@ def connect(
 
 @contextmanager
 def opened(
-    path: str | Path, *, create: bool = True, read_only: bool = False
+    path: str | Path,
+    *,
+    create: bool = True,
+    read_only: bool = False,
+    lock_wait_s: float | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, create=create, read_only=read_only)
+    con = connect(path, create=create, read_only=read_only, lock_wait_s=lock_wait_s)
     try:
         yield con
     finally:
@@ -81,11 +103,48 @@ def opened(
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN/COMMIT around a block; ROLLBACK and re-raise on any error."""
+    """BEGIN/COMMIT around a block; ROLLBACK and re-raise on any error.
+
+    A failure to write (disk full, read-only file system) raises WarehouseError; the
+    transaction is rolled back whole either way.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as e:
+        _rollback(con)
+        if isinstance(e, duckdb.IOException):
+            raise _write_error(con, e) from e
         raise
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as e:  # DuckDB aborts a transaction it could not commit
+        _rollback(con)
+        raise _write_error(con, e) from e
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    # DuckDB may have aborted the transaction itself ("no transaction is active"); the
+    # original error is the one worth reporting.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _write_error(con: duckdb.DuckDBPyConnection, error: duckdb.Error) -> WarehouseError:
+    path = database_path(con)
+    return WarehouseError(
+        f"could not write to the warehouse {path or '(unknown file)'}: {error}; the "
+        f"transaction was rolled back, nothing of it was stored",
+        path=path,
+    )
+
+
+def database_path(con: duckdb.DuckDBPyConnection) -> str:
+    """The file behind a connection ("" when it cannot be told, e.g. after a fatal error)."""
+    try:
+        rows = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchall()
+    except duckdb.Error:
+        return ""
+    return str(rows[0][0] or "") if rows else ""

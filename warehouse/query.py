@@ -18,9 +18,9 @@ class QueryResult:
     rows: list[tuple[Any, ...]]
 
 
-def run_query(db_path: str | Path, sql: str) -> QueryResult:
+def run_query(db_path: str | Path, sql: str, *, lock_wait_s: float | None = None) -> QueryResult:
     """Run one user statement on a read-only connection (a query can never damage data)."""
-    with opened(db_path, create=False, read_only=True) as con:
+    with opened(db_path, create=False, read_only=True, lock_wait_s=lock_wait_s) as con:
         try:
             cursor = con.execute(sql)
         except duckdb.Error as e:

@@ -66,9 +66,12 @@ class RunCounts:
     errors: int = 0
     skipped: int = 0
     not_modified: int = 0
+    backed_off: int = 0  # feeds not polled: still waiting after repeated failures
 
 
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+def start_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime | None = None
+) -> None:
     """Record a run as running; runs left 'running' by a killed process become 'interrupted'."""
     with transaction(con):
         con.execute(
@@ -80,7 +83,7 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         con.execute(
             "INSERT INTO runs (run_id, started_at, status) VALUES (?, ?, 'running') "
             "ON CONFLICT DO NOTHING",
-            [run_id, now()],
+            [run_id, started_at or now()],
         )
 
 
@@ -92,12 +95,24 @@ def finish_run(
     status: str = "completed",
     message: str | None = None,
 ) -> None:
+    with transaction(con):  # a failure to write becomes a WarehouseError
+        _update_run(con, run_id, counts, status, message)
+
+
+def _update_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    counts: RunCounts,
+    status: str,
+    message: str | None,
+) -> None:
     con.execute(
         "UPDATE runs SET finished_at = ?, status = ?, feeds_polled = ?, entries_seen = ?, "
         "articles_new = ?, duplicates = ?, errors = ?, skipped = ?, not_modified = ?, "
-        "message = ? WHERE run_id = ?",
+        "backed_off = ?, message = ? WHERE run_id = ?",
         [now(), status, counts.feeds_polled, counts.entries_seen, counts.articles_new,
-         counts.duplicates, counts.errors, counts.skipped, counts.not_modified, message, run_id],
+         counts.duplicates, counts.errors, counts.skipped, counts.not_modified,
+         counts.backed_off, message, run_id],
     )
 
 
@@ -118,14 +133,15 @@ class FeedStateRow:
     etag: str | None
     last_modified: str | None
     consecutive_failures: int
+    next_poll_at: datetime | None = None  # backed off until then (None: any run polls it)
 
 
 def feed_states(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, FeedStateRow]:
     if not urls:
         return {}
     rows = con.execute(
-        "SELECT feed_url, etag, last_modified, consecutive_failures FROM feed_state "
-        "WHERE feed_url IN (SELECT unnest(?))",
+        "SELECT feed_url, etag, last_modified, consecutive_failures, next_poll_at "
+        "FROM feed_state WHERE feed_url IN (SELECT unnest(?))",
         [list(urls)],
     ).fetchall()
     return {row[0]: FeedStateRow(*row) for row in rows}
@@ -139,15 +155,21 @@ def record_feed_poll(
     etag: str | None,
     last_modified: str | None,
     error: str | None,
+    next_poll_at: datetime | None = None,
+    retry_after_s: float | None = None,
 ) -> None:
-    """Keep the validators of a successful poll, and the failure streak of a failing feed."""
+    """Keep the validators of a successful poll, and the failure streak of a failing feed
+    with when it may be polled again (`next_poll_at`, from extractors.backoff)."""
     failed = status == "failed"
     con.execute(
         """
         INSERT INTO feed_state AS f (feed_url, etag, last_modified, last_polled_at, last_status,
-                                     consecutive_failures, last_error)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+                                     consecutive_failures, last_error, next_poll_at,
+                                     retry_after_s)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (feed_url) DO UPDATE SET
+            next_poll_at = excluded.next_poll_at,
+            retry_after_s = excluded.retry_after_s,
             etag = CASE WHEN excluded.last_status = 'failed' THEN f.etag ELSE excluded.etag END,
             last_modified = CASE WHEN excluded.last_status = 'failed'
                                  THEN f.last_modified ELSE excluded.last_modified END,
@@ -157,7 +179,8 @@ def record_feed_poll(
                                         THEN f.consecutive_failures + 1 ELSE 0 END,
             last_error = excluded.last_error
         """,
-        [feed_url, etag, last_modified, now(), status, 1 if failed else 0, error],
+        [feed_url, etag, last_modified, now(), status, 1 if failed else 0, error,
+         next_poll_at, retry_after_s],
     )
 
 

@@ -65,7 +65,14 @@ def _split(words: str) -> list[str]:
     return words.split()
 
 
-__all__ = ["ArticleInput", "extract_entities", "extract_one"]
+__all__ = [
+    "ArticleInput",
+    "extract_entities",
+    "extract_one",
+    "model_spans",
+    "ner_language",
+    "precompute_spans",
+]
 
 ArticleInput = tuple[str, str, str | None]  # (article_id, text, language)
 
@@ -778,6 +785,38 @@ def to_known(candidate: EntityCandidate) -> KnownEntity:
     )
 
 
+def ner_language(language: str | None) -> str:
+    """The model language a text goes through: English or French (None counts as English,
+    and so does any other language)."""
+    lang = (language or "en").split("-")[0].lower()
+    return lang if lang in ("en", "fr") else "en"
+
+
+def model_spans(articles: Sequence[ArticleInput], model: NerModel) -> list[list[RawSpan]]:
+    """The model's spans of each article, in order: one `model.entities` call per language."""
+    by_lang: dict[str, list[int]] = {}
+    for i, (_, _, language) in enumerate(articles):
+        by_lang.setdefault(ner_language(language), []).append(i)
+    spans: list[list[RawSpan]] = [[] for _ in articles]
+    for lang, idxs in by_lang.items():
+        results = model.entities([articles[i][1] for i in idxs], lang)
+        for i, result in zip(idxs, results, strict=True):
+            spans[i] = result
+    return spans
+
+
+def precompute_spans(
+    articles: Sequence[ArticleInput], model: NerModel
+) -> dict[str, list[RawSpan]]:
+    """{article_id: the model's spans}, for texts that are not empty: what a fetch task can
+    compute in parallel so that the writer only runs the rules (`PrecomputedNer`)."""
+    readable = [a for a in articles if a[1].strip()]
+    return {
+        article_id: spans
+        for (article_id, _, _), spans in zip(readable, model_spans(readable, model), strict=True)
+    }
+
+
 def extract_entities(
     articles: Sequence[ArticleInput],
     model: NerModel,
@@ -791,18 +830,8 @@ def extract_entities(
     an acronym's expansion, a new town) resolves the later ones: "Hollande" in article 2 is
     "François Hollande" of article 1. `aliases` itself is not changed.
     """
-    by_lang: dict[str, list[int]] = {}
-    langs: list[str] = []
-    for i, (_, _, language) in enumerate(articles):
-        lang = (language or "en").split("-")[0].lower()
-        lang = lang if lang in ("en", "fr") else "en"
-        langs.append(lang)
-        by_lang.setdefault(lang, []).append(i)
-    spans: list[list[RawSpan]] = [[] for _ in articles]
-    for lang, idxs in by_lang.items():
-        results = model.entities([articles[i][1] for i in idxs], lang)
-        for i, result in zip(idxs, results, strict=True):
-            spans[i] = result
+    langs = [ner_language(language) for _, _, language in articles]
+    spans = model_spans(articles, model)
     table = aliases.copy()
     learned: set[str] = set()
     out: dict[str, list[EntityCandidate]] = {}

@@ -27,6 +27,7 @@ __all__ = [
     "NerModel",
     "NerModelError",
     "NoModel",
+    "PrecomputedNer",
     "SpacyNerModel",
     "load_pipeline",
 ]
@@ -61,6 +62,28 @@ class NoModel:
 
     def entities(self, texts: Sequence[str], language: str) -> list[list[RawSpan]]:
         return [[] for _ in texts]
+
+
+class PrecomputedNer:
+    """Spans computed earlier, elsewhere (by the parallel fetch tasks, on other threads or
+    processes), keyed by (model language, text); a text not among them goes to `fallback`.
+    The writer then runs only the rules, which are cheap beside the model."""
+
+    def __init__(
+        self, spans: Mapping[tuple[str, str], list[RawSpan]], fallback: NerModel
+    ) -> None:
+        self.spans = spans
+        self.fallback = fallback
+
+    def entities(self, texts: Sequence[str], language: str) -> list[list[RawSpan]]:
+        missing = [t for t in texts if (language, t) not in self.spans]
+        computed: dict[str, list[RawSpan]] = {}
+        if missing:
+            computed = dict(zip(missing, self.fallback.entities(missing, language), strict=True))
+        return [
+            self.spans[(language, t)] if (language, t) in self.spans else computed[t]
+            for t in texts
+        ]
 
 
 def _model_name(language: str) -> str:

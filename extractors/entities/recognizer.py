@@ -3,15 +3,15 @@ reading batches in order and learning what each batch stores."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from extractors.entities.aliases import AliasTable, load_alias_file
-from extractors.entities.extract import extract_entities, to_known
+from extractors.entities.extract import extract_entities, ner_language, to_known
 from extractors.entities.gazetteer import Gazetteer
-from extractors.entities.model import NerModel, SpacyNerModel
+from extractors.entities.model import NerModel, PrecomputedNer, SpacyNerModel
 from extractors.entities.novelty import EntityWrites
-from extractors.entities.records import EntityCandidate, KnownEntity, Place
+from extractors.entities.records import EntityCandidate, KnownEntity, Place, RawSpan
 from extractors.models import Article
 
 
@@ -47,9 +47,15 @@ class EntityRecognizer:
             gazetteer = gazetteer.with_places(places)
         return cls(model or SpacyNerModel(), gazetteer, aliases, (e.key for e in stored))
 
-    def extract(self, articles: Sequence[Article]) -> dict[str, list[EntityCandidate]]:
+    def extract(
+        self,
+        articles: Sequence[Article],
+        spans: Mapping[str, list[RawSpan]] | None = None,
+    ) -> dict[str, list[EntityCandidate]]:
         """Entities of the originals among `articles`, in order; copies are skipped (their
-        original was read already) and so are empty texts."""
+        original was read already) and so are empty texts. `spans`: the model's spans
+        computed beforehand ({article_id: spans}, `precompute_spans`); an article without
+        them goes through the model here."""
         readable = [
             (a.article_id, a.text, a.language)
             for a in articles
@@ -57,7 +63,17 @@ class EntityRecognizer:
         ]
         if not readable:
             return {}
-        return extract_entities(readable, self.model, self.gazetteer, self.aliases)
+        model = self.model
+        if spans:
+            model = PrecomputedNer(
+                {
+                    (ner_language(language), text): spans[article_id]
+                    for article_id, text, language in readable
+                    if article_id in spans
+                },
+                fallback=self.model,
+            )
+        return extract_entities(readable, model, self.gazetteer, self.aliases)
 
     def remember(self, writes: EntityWrites) -> None:
         """What a batch stored becomes known to the next batches of the run."""
