@@ -240,6 +240,7 @@ class CpuSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True, name="cpu-sampler")
         self.origin = time.perf_counter()
+        self._seen: dict[int, tuple[str, float]] = {}  # pid -> (label, CPU seconds)
 
     @staticmethod
     def _label(proc: Any) -> str:
@@ -247,8 +248,10 @@ class CpuSampler:
             cmd = " ".join(proc.cmdline())
         except Exception:  # noqa: BLE001 - a process that just ended
             return "other"
-        if "spawn_main" in cmd or "multiprocessing" in cmd:
-            return "helpers/workers"
+        if "ner_process" in cmd:
+            return "NER helper"
+        if "spawn_main" in cmd or "multiprocessing" in cmd or "distributed" in cmd:
+            return "Dask workers"
         if "prefect" in cmd and "server" in cmd or "uvicorn" in cmd:
             return "prefect server"
         if "ReplayServer" in cmd or "flows.replay" in cmd:
@@ -256,18 +259,24 @@ class CpuSampler:
         return "other children"
 
     def _snapshot(self) -> dict[str, float]:
+        """CPU seconds so far by kind of process; a process that ended keeps its last
+        reading (so totals never go down)."""
         import psutil
 
         me = psutil.Process()
-        totals: dict[str, float] = defaultdict(float)
         t = me.cpu_times()
-        totals["flow process"] = t.user + t.system
+        self._seen[me.pid] = ("flow process", t.user + t.system)
         for child in me.children(recursive=True):
             try:
                 ct = child.cpu_times()
+                label = self._seen[child.pid][0] if child.pid in self._seen else \
+                    self._label(child)
             except psutil.Error:
                 continue
-            totals[self._label(child)] += ct.user + ct.system
+            self._seen[child.pid] = (label, ct.user + ct.system)
+        totals: dict[str, float] = defaultdict(float)
+        for label, cpu in self._seen.values():
+            totals[label] += cpu
         return dict(totals)
 
     def _loop(self) -> None:

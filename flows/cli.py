@@ -221,6 +221,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             path=str(settings.db_path),
         )
     _check_warehouse_opens(settings)
+    from flows.runners import check_task_runner
+
+    check_task_runner(settings)  # [run] task_runner = "dask" without prefect-dask: exit 2
     from flows.ingest import ingest
 
     started = time.monotonic()

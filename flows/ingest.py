@@ -29,6 +29,7 @@ from extractors import backoff
 from extractors.articles import BatchOutcome, build_articles, select_entries
 from extractors.dedup import DedupOutcome, DedupSettings, DuplicateIndex
 from extractors.entities.extract import precompute_spans
+from extractors.entities.model import NerModelError
 from extractors.entities.novelty import EntityWrites, NoveltySettings, assess_novelty
 from extractors.entities.recognizer import EntityRecognizer
 from extractors.entities.records import RawSpan
@@ -101,7 +102,11 @@ def fetch_articles_task(
     if model is None:
         return outcome, {}
     readable = [(a.article_id, a.text, a.language) for a in outcome.articles]
-    return outcome, precompute_spans(readable, model)
+    try:
+        return outcome, precompute_spans(readable, model)
+    except NerModelError as e:  # e.g. a helper process died: the writer runs the model
+        get_run_logger().warning("NER left to the writer for this batch: %s", e)
+        return outcome, {}
 
 
 @task(name="build-dedup-index", cache_policy=NO_CACHE)

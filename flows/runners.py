@@ -32,6 +32,7 @@ from extractors.entities.model import NerModel, SpacyNerModel
 from extractors.fetching import HttpFetcher
 from extractors.models import FetchSettings
 from extractors.topic import TopicFilter, TopicSettings
+from flows.settings import ConfigError
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
@@ -56,7 +57,7 @@ NER_PROCESS_MIN_ENTRIES = 50
 DASK_EXTRA = "pip install 'mali-monitor[dask]'"
 
 
-class RunnerUnavailable(Exception):
+class RunnerUnavailable(ConfigError):
     """The configured task runner cannot be used here (its package is not installed)."""
 
 

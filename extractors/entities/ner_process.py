@@ -7,86 +7,146 @@ same process (measured in BENCHMARKS.md: two threads of NER take as long as one)
 interpreter and its own copy of the pipelines, so the model runs on another core while the
 flow's process fetches, extracts and stores.
 
-The helpers are *spawned* (the flow's process has threads, which `fork` does not copy
-safely), start on the first call or on `start()`, load the English and French pipelines
-once, and live until `close()`. Texts go there and spans come back pickled: a few
-kilobytes per article, against tens of milliseconds of NER.
+Each helper is `python -m extractors.entities.ner_process`, started with `subprocess`
+(not `multiprocessing`, which would re-import the caller's main script in the child and
+run whatever it does at top level), that loads the English and French pipelines once and
+then answers requests on its stdin/stdout: (texts, language) in, spans out, pickled. A few
+kilobytes per article travel, against tens of milliseconds of NER.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
+import queue
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from typing import IO, Any
 
 from extractors.entities.model import NerModelError, SpacyNerModel
 from extractors.entities.records import RawSpan
 
 __all__ = ["ProcessNerModel"]
 
-_model: SpacyNerModel | None = None  # in a helper process: its one model
+_STOP_TIMEOUT_S = 10.0
 
 
-def _load() -> None:
-    """Helper start-up: the pipelines once. A missing model is reported by the first call
-    that needs it (as `NerModelError`), not here, where it would break the whole pool."""
-    global _model
-    _model = SpacyNerModel()
-    for language in ("en", "fr"):
+class _Helper:
+    """One helper process and its pipes; used by one thread at a time."""
+
+    def __init__(self) -> None:
+        path = os.pathsep.join(p for p in sys.path if p)
+        env = dict(os.environ, PYTHONPATH=path)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "extractors.entities.ner_process"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+        )
+
+    def call(self, texts: list[str], language: str) -> list[list[RawSpan]]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
-            _model.pipeline(language)
-        except NerModelError:
-            pass
+            pickle.dump((texts, language), self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.proc.stdin.flush()
+            status, value = pickle.load(self.proc.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError) as e:
+            code = self.proc.poll()
+            raise NerModelError(
+                f"the NER helper process stopped unexpectedly (exit code {code}): {e}"
+            ) from e
+        if status != "ok":
+            raise NerModelError(str(value))
+        return value  # type: ignore[no-any-return]
 
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
-def _ready() -> bool:
-    return _model is not None
-
-
-def _entities(texts: list[str], language: str) -> list[list[RawSpan]]:
-    model = _model or SpacyNerModel()
-    return model.entities(texts, language)
+    def stop(self) -> None:
+        if self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()  # the helper's loop ends at end of input
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 class ProcessNerModel:
-    """spaCy NER (`SpacyNerModel`) in `processes` spawned helper processes."""
+    """spaCy NER (`SpacyNerModel`) in `processes` helper processes; thread-safe."""
 
     def __init__(self, processes: int = 1) -> None:
         if processes < 1:
             raise ValueError("ProcessNerModel needs at least one process")
         self.processes = processes
-        self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._helpers: list[_Helper] = []
+        self._idle: queue.Queue[_Helper] = queue.Queue()
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def start(self) -> None:
+        """Start the helpers now, without waiting: they load spaCy (a few seconds) while
+        the first pages are fetched."""
         with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.processes,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_load,
-                )
-            return self._pool
-
-    def start(self) -> list[Future[bool]]:
-        """Start the helpers now (they take a few seconds to load spaCy), without waiting."""
-        pool = self._executor()
-        return [pool.submit(_ready) for _ in range(self.processes)]
+            while len(self._helpers) < self.processes:
+                helper = _Helper()
+                self._helpers.append(helper)
+                self._idle.put(helper)
 
     def entities(self, texts: Sequence[str], language: str) -> list[list[RawSpan]]:
         if not texts:
             return []
+        self.start()
+        helper = self._idle.get()
         try:
-            return self._executor().submit(_entities, list(texts), language).result()
-        except BrokenProcessPool as e:
-            self.close()
-            raise NerModelError(f"the NER helper process stopped unexpectedly: {e}") from e
+            return helper.call(list(texts), language)
+        finally:
+            if helper.alive:
+                self._idle.put(helper)
+            else:  # replaced on the next call
+                with self._lock:
+                    if helper in self._helpers:
+                        self._helpers.remove(helper)
 
     def close(self) -> None:
         """Stop the helpers; a later call starts new ones."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            helpers, self._helpers = self._helpers, []
+            self._idle = queue.Queue()
+        for helper in helpers:
+            helper.stop()
+
+
+def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    """The helper's loop: load the pipelines, then answer until the input ends."""
+    model = SpacyNerModel()
+    for language in ("en", "fr"):
+        try:
+            model.pipeline(language)
+        except NerModelError:
+            pass  # reported by the first request that needs it
+    while True:
+        try:
+            texts, language = pickle.load(requests)
+        except EOFError:
+            return
+        reply: tuple[str, Any]
+        try:
+            reply = ("ok", model.entities(texts, language))
+        except Exception as e:  # noqa: BLE001 - sent back to the caller as NerModelError
+            reply = ("error", f"NER failed in the helper process: {type(e).__name__}: {e}")
+        pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
+        replies.flush()
+
+
+if __name__ == "__main__":
+    # Replies go on a private copy of stdout; anything printed (by spaCy, a C library ...)
+    # goes to stderr instead of corrupting them.
+    _replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _serve(sys.stdin.buffer, _replies)
