@@ -60,15 +60,15 @@ def _sign(bounds: tuple[int, int]) -> list[tuple[str, int, int, bytes]]:
 def build_warehouse(path: Path, n: int) -> dict[str, float]:
     import numpy as np
     import pyarrow as pa
-
     from bench_dedup import vocabulary
+    from newsgen import FIRST_NAMES, LAST_NAMES
+
     from extractors.dedup import ArticleSignature, DedupSettings
     from extractors.entities.normalize import canonical_key
     from extractors.fingerprints import content_hash
     from extractors.models import Article
     from extractors.shingles import HASH_DTYPE, TextSignature
     from extractors.urls import url_key
-    from newsgen import FIRST_NAMES, LAST_NAMES
     from warehouse import signatures, store
     from warehouse.arrow import registered
     from warehouse.connection import connect, transaction
@@ -197,7 +197,6 @@ def build_warehouse(path: Path, n: int) -> dict[str, float]:
 
 def part_run(db: Path, replay_root: Path) -> dict:
     import duckdb
-
     from common import replay_server_process, warm_prefect, write_config
     from newsgen import load_replay
     from timings import STAGE_ORDER, Timings, ingest_stages
@@ -285,8 +284,8 @@ def main() -> int:
           f"brackets); memory: peak RSS of the flow's process, and of its largest child (the "
           f"NER helper)\n")
     print("| articles stored | run (s) | vs. fresh | dedup index load (s) | entities load (s) "
-          "| store (s) | peak RSS (MB) | largest child (MB) | file size (MB) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| entity rules (s) | store (s) | peak RSS (MB) | largest child (MB) | file size (MB) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         runs = results[n]
         best = min(runs, key=lambda r: r["wall_s"])
@@ -296,6 +295,7 @@ def main() -> int:
               f"{100 * (best['wall_s'] / base - 1):+.0f}% | "
               f"{best['busy'].get('dedup index load', 0):.2f} | "
               f"{best['busy'].get('entities load', 0):.2f} | "
+              f"{best['busy'].get('entity rules', 0):.2f} | "
               f"{best['busy'].get('store', 0):.2f} | {max(r['peak_rss_mb'] for r in runs):.0f} | "
               f"{max(r['children_peak_rss_mb'] for r in runs):.0f} | {size:.0f} |")
     last = min(results[args.sizes[-1]], key=lambda r: r["wall_s"])

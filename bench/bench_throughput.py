@@ -25,8 +25,8 @@ import common  # noqa: F401  (sets PREFECT_HOME before prefect is imported)
 from common import (
     ROOT,
     WebhookSink,
-    collect,
     children_cpu_s,
+    collect,
     emit,
     init_warehouse,
     machine,
@@ -51,7 +51,6 @@ def _replay(args: argparse.Namespace, tmp: Path) -> Path:
 
 def part_pipeline(replay_root: Path, args: argparse.Namespace) -> dict:
     import duckdb
-
     from newsgen import load_replay
     from timings import STAGE_ORDER, CpuSampler, Timings, ingest_stages
 
@@ -116,9 +115,10 @@ def part_pipeline(replay_root: Path, args: argparse.Namespace) -> dict:
 def part_floor(replay_root: Path) -> dict:
     """trafilatura (as `extract_page` calls it) on every page read from disk, then spaCy NER
     (NER only, as `SpacyNerModel` runs it) on the texts, one batch per language."""
+    from newsgen import load_replay
+
     from extractors.entities.model import SpacyNerModel
     from extractors.extraction import extract_page
-    from newsgen import load_replay
 
     replay = load_replay(replay_root)
     pages = [

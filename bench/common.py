@@ -149,10 +149,8 @@ def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     versions = []
     for name in ("prefect", "trafilatura", "spacy", "duckdb", "lxml"):
-        try:
+        with contextlib.suppress(md.PackageNotFoundError):
             versions.append(f"{name} {md.version(name)}")
-        except md.PackageNotFoundError:
-            pass
     return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, Linux "
             f"{platform.release()}, Python {platform.python_version()}; {', '.join(versions)}")
 

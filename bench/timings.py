@@ -319,8 +319,8 @@ class CpuSampler:
                 prev = sample
             return self.samples[-1][1].get(name, 0.0)
 
-        lines = ["| process | " + " | ".join(f"{e - t0:.0f}s" for e in edges[:-1]) + " | total CPU s |",
-                 "|---|" + "---|" * (buckets + 1)]
+        header = " | ".join(f"{e - t0:.0f}s" for e in edges[:-1])
+        lines = [f"| process | {header} | total CPU s |", "|---|" + "---|" * (buckets + 1)]
         for name in names:
             cells = [f"{(at(edges[i + 1], name) - at(edges[i], name)) / width:.2f}"
                      for i in range(buckets)]

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 from extractors.fingerprints import normalised_for_hash
 
@@ -68,6 +67,8 @@ def shingles(words: list[str], size: int) -> set[bytes]:
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
     """datasketch draws the permutations from a seeded RNG on every MinHash; draw them once."""
+    from datasketch import MinHash  # here: importing datasketch imports scipy (0.5 s)
+
     return MinHash(num_perm=num_perm, seed=seed, scheme=DATASKETCH_SCHEME).permutations
 
 
@@ -75,6 +76,8 @@ def signature(text: str, params: SignatureParams) -> TextSignature:
     """MinHash signature of a text's word shingles."""
     if params.scheme != SCHEME:
         raise ValueError(f"unsupported MinHash scheme {params.scheme!r} (only {SCHEME!r})")
+    from datasketch import MinHash  # here: a run with nothing new never signs anything
+
     words = tokens(text)
     grams = shingles(words, params.shingle_size)
     minhash = MinHash(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from contextlib import nullcontext
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any

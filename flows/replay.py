@@ -239,6 +239,9 @@ class ReplayServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "mali-monitor-replay"
+            # Headers and body are two writes: without TCP_NODELAY the body waits for the
+            # client's delayed ACK, 40 ms per page on Linux (1.7 ms with it).
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 return  # the request log replaces stderr lines

@@ -16,6 +16,7 @@ kilobytes per article travel, against tens of milliseconds of NER.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import queue
@@ -65,10 +66,8 @@ class _Helper:
 
     def stop(self) -> None:
         if self.proc.stdin is not None:
-            try:
+            with contextlib.suppress(OSError):  # already gone
                 self.proc.stdin.close()  # the helper's loop ends at end of input
-            except OSError:
-                pass
         try:
             self.proc.wait(timeout=_STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -126,10 +125,8 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
     """The helper's loop: load the pipelines, then answer until the input ends."""
     model = SpacyNerModel()
     for language in ("en", "fr"):
-        try:
+        with contextlib.suppress(NerModelError):  # reported by the first request needing it
             model.pipeline(language)
-        except NerModelError:
-            pass  # reported by the first request that needs it
     while True:
         try:
             texts, language = pickle.load(requests)
