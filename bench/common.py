@@ -13,10 +13,8 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,43 +33,29 @@ WEBHOOK_ENV = "MALI_BENCH_SLACK_WEBHOOK"
 
 
 class WebhookSink:
-    """A Slack-style incoming webhook on 127.0.0.1 that answers "ok" and counts posts."""
+    """The demo's Slack-style webhook on 127.0.0.1 (flows.demo.WebhookSink), exported in the
+    environment variable the bench config names while the block runs."""
 
     def __init__(self) -> None:
-        self.posts = 0
-        sink = self
+        from flows.demo import WebhookSink as DemoWebhook
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        self._hook = DemoWebhook()
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                return
-
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                sink.posts += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    @property
+    def posts(self) -> int:
+        return len(self._hook.payloads)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/services/BENCH/LOCAL/hook"
+        return self._hook.url
 
     def __enter__(self) -> WebhookSink:
-        self._thread.start()
+        self._hook.start()
         os.environ[WEBHOOK_ENV] = self.url
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._hook.stop()
         os.environ.pop(WEBHOOK_ENV, None)
 
 
