@@ -26,13 +26,21 @@ country_code = "ML"
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 
 from extractors.entities.knowledge import ARMED_WORDS, ORG_WORDS, STATE_WORDS, builtin_entities
-from extractors.entities.normalize import PhraseIndex, Token, has_upper, norm, norm_tokens
+from extractors.entities.normalize import (
+    PhraseIndex,
+    Token,
+    find_phrases,
+    has_upper,
+    norm,
+    norm_tokens,
+)
 from extractors.entities.records import ACTOR_SUBTYPES, KNOWN_KINDS, KnownEntity
 from extractors.errors import MonitorError
 
@@ -78,12 +86,21 @@ def case_fits(alias: str, surface: str) -> bool:
 
 
 class AliasTable:
-    """Known entities indexed by every name they go by."""
+    """Known entities indexed by every name they go by.
+
+    The name indexes are built on first use and then kept up to date as entities are added,
+    so learning one entity costs its own names, not the whole table (100,000 stored
+    articles mean tens of thousands of names). `overlay()` gives a table that adds on top of
+    this one without copying it.
+    """
 
     def __init__(self, entities: Iterable[KnownEntity] = ()) -> None:
-        self._entities: dict[str, KnownEntity] = {}
-        self._by_norm: dict[str, list[str]] = {}
-        self._surnames: dict[str, set[str]] = {}
+        self._entities: MutableMapping[str, KnownEntity] = {}
+        # values are replaced, never changed in place, so an overlay can share them
+        self._by_norm: MutableMapping[str, tuple[str, ...]] = {}
+        self._surnames: MutableMapping[str, frozenset[str]] = {}
+        self._base: AliasTable | None = None
+        # names -> (key, name as written); and surnames -> themselves. None: not built yet.
         self._index: PhraseIndex[tuple[str, str]] | None = None
         self._surname_index: PhraseIndex[str] | None = None
         for entity in entities:
@@ -118,18 +135,16 @@ class AliasTable:
             n = norm(name)
             if not n:
                 continue
-            keys = self._by_norm.setdefault(n, [])
+            keys = self._by_norm.get(n, ())
             if entity.key not in keys:
-                keys.append(entity.key)
+                self._by_norm[n] = (*keys, entity.key)
+            if self._index is not None:
+                self._index.add(name, (entity.key, name))
         if entity.kind == "actor" and entity.subtype == "person":
-            for name in entity.names:
-                toks = norm_tokens(name)
-                if len(toks) >= 2:
-                    for k in (1, 2):
-                        if len(toks) > k:
-                            self._surnames.setdefault(" ".join(toks[-k:]), set()).add(entity.key)
-        self._index = None
-        self._surname_index = None
+            for surname in _surnames(entity):
+                self._surnames[surname] = self._surnames.get(surname, frozenset()) | {entity.key}
+                if self._surname_index is not None and _indexable_surname(surname):
+                    self._surname_index.add(surname, surname)
         return entity
 
     def merged(self, entities: Iterable[KnownEntity]) -> AliasTable:
@@ -140,13 +155,47 @@ class AliasTable:
         return table
 
     def copy(self) -> AliasTable:
+        """An independent table with the same entities."""
         table = AliasTable()
         table._entities = dict(self._entities)
-        table._by_norm = {k: list(v) for k, v in self._by_norm.items()}
-        table._surnames = {k: set(v) for k, v in self._surnames.items()}
-        table._index = None
-        table._surname_index = None
+        table._by_norm = dict(self._by_norm)
+        table._surnames = dict(self._surnames)
         return table
+
+    def overlay(self) -> AliasTable:
+        """A table that sees this one and keeps its own additions to itself.
+
+        Cheap whatever the size of this table: nothing is copied. Later additions to this
+        table show through; use it for short-lived work (one batch of articles).
+        """
+        table = AliasTable()
+        table._base = self
+        table._entities = ChainMap({}, self._entities)
+        table._by_norm = ChainMap({}, self._by_norm)
+        table._surnames = ChainMap({}, self._surnames)
+        table._index = PhraseIndex()
+        table._surname_index = PhraseIndex()
+        return table
+
+    def _name_indexes(self) -> list[PhraseIndex[tuple[str, str]]]:
+        if self._index is None:
+            index: PhraseIndex[tuple[str, str]] = PhraseIndex()
+            for entity in self._entities.values():
+                for name in entity.names:
+                    index.add(name, (entity.key, name))
+            self._index = index
+        below = self._base._name_indexes() if self._base is not None else []
+        return [*below, self._index]
+
+    def _surname_indexes(self) -> list[PhraseIndex[str]]:
+        if self._surname_index is None:
+            surnames: PhraseIndex[str] = PhraseIndex()
+            for surname in self._surnames:
+                if _indexable_surname(surname):
+                    surnames.add(surname, surname)
+            self._surname_index = surnames
+        below = self._base._surname_indexes() if self._base is not None else []
+        return [*below, self._surname_index]
 
     # ------------------------------------------------------------------ queries
     def __len__(self) -> int:
@@ -181,13 +230,7 @@ class AliasTable:
 
     def find(self, text: str, tokens: list[Token]) -> Iterator[tuple[int, int, KnownEntity]]:
         """Every known name in `text` (leftmost-longest), with the entity it names."""
-        if self._index is None:
-            index: PhraseIndex[tuple[str, str]] = PhraseIndex()
-            for entity in self._entities.values():
-                for name in entity.names:
-                    index.add(name, (entity.key, name))
-            self._index = index
-        for start, end, payloads in self._index.find(text, tokens):
+        for start, end, payloads in find_phrases(self._name_indexes(), text, tokens):
             surface = text[start:end]
             for key, alias in payloads:
                 if case_fits(alias, surface):
@@ -199,15 +242,29 @@ class AliasTable:
     ) -> Iterator[tuple[int, int, KnownEntity]]:
         """Surnames of known people in `text` ("Sangho" for "Amadou Diallo Sangho"), when
         exactly one known person has that surname and it is capitalised and 4+ letters."""
-        if self._surname_index is None:
-            index: PhraseIndex[str] = PhraseIndex()
-            for surname, keys in self._surnames.items():
-                if len(keys) == 1 and len(surname.replace(" ", "")) >= 4:
-                    index.add(surname, next(iter(keys)))
-            self._surname_index = index
-        for start, end, found in self._surname_index.find(text, tokens):
-            if text[start].isupper() and len(found) == 1:
-                yield start, end, self._entities[found[0]]
+        unique = self._unique_surname
+        for start, end, found in find_phrases(self._surname_indexes(), text, tokens, unique):
+            if text[start].isupper():
+                yield start, end, self._entities[next(iter(self._surnames[found[0]]))]
+
+    def _unique_surname(self, surname: str) -> bool:
+        return len(self._surnames.get(surname, ())) == 1
+
+
+def _surnames(person: KnownEntity) -> set[str]:
+    """The last word and the last two words of each of a person's names of 2+ words."""
+    out: set[str] = set()
+    for name in person.names:
+        toks = norm_tokens(name)
+        for k in (1, 2):
+            if len(toks) > k:
+                out.add(" ".join(toks[-k:]))
+    return out
+
+
+def _indexable_surname(surname: str) -> bool:
+    """Surnames of 3 letters or fewer ("Ag", "Ba") match too much text to be looked for."""
+    return len(surname.replace(" ", "")) >= 4
 
 
 def load_alias_file(path: str | PathLike[str]) -> list[KnownEntity]:

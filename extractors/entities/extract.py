@@ -832,7 +832,7 @@ def extract_entities(
     """
     langs = [ner_language(language) for _, _, language in articles]
     spans = model_spans(articles, model)
-    table = aliases.copy()
+    table = aliases.overlay()
     learned: set[str] = set()
     out: dict[str, list[EntityCandidate]] = {}
     for i, (article_id, text, _) in enumerate(articles):

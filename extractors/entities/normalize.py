@@ -9,7 +9,7 @@ a bracket or a line break.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +19,7 @@ __all__ = [
     "PhraseIndex",
     "Token",
     "canonical_key",
+    "find_phrases",
     "has_upper",
     "norm",
     "norm_tokens",
@@ -113,22 +114,46 @@ class PhraseIndex(Generic[T]):
         self, text: str, tokens: list[Token] | None = None
     ) -> Iterator[tuple[int, int, list[T]]]:
         """(start, end, payloads) of each match, leftmost-longest, not overlapping."""
-        toks = tokens if tokens is not None else tokenize(text)
-        i, n = 0, len(toks)
-        while i < n:
-            node = self._root.get(toks[i].norm)
-            best: tuple[int, list[T]] | None = None
+        return find_phrases([self], text, tokens)
+
+
+def find_phrases(
+    indexes: Sequence[PhraseIndex[T]],
+    text: str,
+    tokens: list[Token] | None = None,
+    accept: Callable[[T], bool] | None = None,
+) -> Iterator[tuple[int, int, list[T]]]:
+    """(start, end, payloads) of each match in any of `indexes`, leftmost-longest, not
+    overlapping, as if they were one index (payloads in the order of `indexes`).
+
+    Layers let a short-lived table add names on top of a large shared one without copying
+    it. A payload `accept` rejects counts as absent: a longer phrase whose payloads are all
+    rejected does not hide a shorter one.
+    """
+    toks = tokens if tokens is not None else tokenize(text)
+    roots = [index._root for index in indexes]
+    i, n = 0, len(toks)
+    while i < n:
+        best_end = -1
+        best: list[T] = []
+        for root in roots:
+            node = root.get(toks[i].norm)
             j = i
             while node is not None:
-                if "" in node:
-                    best = (j, node[""])
+                payloads = node.get("")
+                if payloads and accept is not None:
+                    payloads = [p for p in payloads if accept(p)]
+                if payloads:
+                    if j > best_end:
+                        best_end, best = j, list(payloads)
+                    elif j == best_end:
+                        best.extend(payloads)
                 j += 1
                 if j >= n or not _JOINER.fullmatch(text[toks[j - 1].end : toks[j].start]):
                     break
                 node = node.get(toks[j].norm)
-            if best is None:
-                i += 1
-                continue
-            last, payloads = best
-            yield toks[i].start, toks[last].end, payloads
-            i = last + 1
+        if best_end < 0:
+            i += 1
+            continue
+        yield toks[i].start, toks[best_end].end, best
+        i = best_end + 1
