@@ -120,15 +120,17 @@ def build_dedup_index_task(
 def build_recognizer_task(
     con: duckdb.DuckDBPyConnection, settings: Settings
 ) -> EntityRecognizer | None:
-    """Stored entities, imported places and the user's alias file; the NER models load once
-    per process on first use."""
+    """Stored entities, imported places and the user's alias file, indexed and ready; the
+    NER models load once per process on first use."""
     if not settings.entities.enabled:
         return None
-    return EntityRecognizer.build(
+    recognizer = EntityRecognizer.build(
         entity_store.load_entities(con),
         places=entity_store.load_places(con),
         alias_file=settings.alias_file(),
     )
+    recognizer.prepare()
+    return recognizer
 
 
 @task(name="mark-duplicates", cache_policy=NO_CACHE)

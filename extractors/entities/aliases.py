@@ -177,6 +177,11 @@ class AliasTable:
         table._surname_index = PhraseIndex()
         return table
 
+    def prepare(self) -> None:
+        """Build the name indexes now rather than on the first search."""
+        self._name_indexes()
+        self._surname_indexes()
+
     def _name_indexes(self) -> list[PhraseIndex[tuple[str, str]]]:
         if self._index is None:
             index: PhraseIndex[tuple[str, str]] = PhraseIndex()

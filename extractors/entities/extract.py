@@ -21,7 +21,6 @@ For each article:
 from __future__ import annotations
 
 import bisect
-import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,6 +58,7 @@ from extractors.entities.rules import (
     title_case_zones,
     town_list_spans,
 )
+from extractors.entities.stopwords import stop_words
 
 
 def _split(words: str) -> list[str]:
@@ -156,7 +156,9 @@ def _is_noise(surface: str) -> bool:
     if not has_upper(surface):
         return True
     joined = " ".join(toks)
-    if joined in TIME_WORDS or joined in GENERIC_WORDS or (len(toks) == 1 and joined in _stopwords()):
+    if joined in TIME_WORDS or joined in GENERIC_WORDS:
+        return True
+    if len(toks) == 1 and joined in stop_words():
         return True
     if any(t in EQUIPMENT_WORDS for t in toks):
         return True
@@ -169,21 +171,8 @@ def _scan_ok(surface: str) -> bool:
         surface[:1].isupper()
         and len(surface) >= 3
         and not _is_noise(surface)
-        and norm(surface) not in _stopwords()
+        and norm(surface) not in stop_words()
     )
-
-
-@functools.cache
-def _stopwords() -> frozenset[str]:
-    """spaCy's English and French stop words, loaded on first use: importing them costs
-    seconds (French tokenizer exceptions), which a CLI that never extracts must not pay."""
-    try:
-        from spacy.lang.en.stop_words import STOP_WORDS as EN
-        from spacy.lang.fr.stop_words import STOP_WORDS as FR
-    except ImportError:  # spaCy is optional for the rules
-        return frozenset()
-    return frozenset(norm(w) for w in EN | FR)
-
 
 
 def _person_shape(surface: str) -> bool:
@@ -333,7 +322,7 @@ def extract_one(
             if c.source in ("model", "rule") and _in_zones(headlines, c.start, c.end):
                 c.weak = True
             toks = norm_tokens(surface)
-            if len(toks) == 1 and (toks[0] in common or toks[0] in _stopwords()):
+            if len(toks) == 1 and (toks[0] in common or toks[0] in stop_words()):
                 i = bisect.bisect_right(starts, c.start) - 1
                 lead = text[starts[i] : c.start] if i >= 0 else text[: c.start]
                 if c.weak or not any(ch.isalnum() for ch in lead):
@@ -664,7 +653,9 @@ def _propagate(
                     names.add(last)
         for name in names:
             toks = norm_tokens(name)
-            if len(toks) == 1 and (len(name) < 3 or toks[0] in GENERIC_WORDS or toks[0] in _stopwords()):
+            if len(toks) == 1 and (
+                len(name) < 3 or toks[0] in GENERIC_WORDS or toks[0] in stop_words()
+            ):
                 continue
             index.add(name, gi)
     if not index.size:

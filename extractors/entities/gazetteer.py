@@ -296,6 +296,11 @@ class Gazetteer:
             keys.sort(key=lambda k: self._rank(self._by_id[k]))
         self._by_norm, self._index = by_norm, index
 
+    def prepare(self) -> None:
+        """Build the name indexes now (a second or two) rather than on the first lookup."""
+        if self._index is None:
+            self._build()
+
     def lookup(self, name: str) -> Place | None:
         """The best place called `name`: Malian first, then the most populous."""
         if self._by_norm is None:

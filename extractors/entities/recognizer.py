@@ -12,6 +12,7 @@ from extractors.entities.gazetteer import Gazetteer
 from extractors.entities.model import NerModel, PrecomputedNer, SpacyNerModel
 from extractors.entities.novelty import EntityWrites
 from extractors.entities.records import EntityCandidate, KnownEntity, Place, RawSpan
+from extractors.entities.stopwords import stop_words
 from extractors.models import Article
 
 
@@ -46,6 +47,16 @@ class EntityRecognizer:
         if places:
             gazetteer = gazetteer.with_places(places)
         return cls(model or SpacyNerModel(), gazetteer, aliases, (e.key for e in stored))
+
+    def prepare(self) -> None:
+        """Build what the rules look names up in (gazetteer and alias indexes, stop words).
+
+        Each is otherwise built on first use, which is the first batch: seconds spent after
+        that batch's pages are in, on the run's critical path. The flow calls this while
+        the pages are still being fetched."""
+        self.gazetteer.prepare()
+        self.aliases.prepare()
+        stop_words()
 
     def extract(
         self,
