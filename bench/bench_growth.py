@@ -11,6 +11,7 @@ in a fresh process (peak memory is that process's).
 
     python bench/bench_growth.py                    # ~8 minutes the first time, ~4 after
     python bench/bench_growth.py --sizes 0 10000    # quicker
+    python bench/bench_growth.py --articles 10 --sizes 0 100000  # a quiet hour's run
 """
 
 from __future__ import annotations
@@ -243,6 +244,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--articles", type=int, default=100, help="new articles per run")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/mali-bench-cache"))
     parser.add_argument("--part", choices=["all", "run"], default="all")
     parser.add_argument("--db", type=Path)
@@ -256,7 +258,7 @@ def main() -> int:
     args.cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="mali-bench-growth-"))
     replay = tmp / "replay"
-    write_replay(replay, articles=100, feeds=5, seed=23)
+    write_replay(replay, articles=args.articles, feeds=5, seed=23)
     results: dict[int, list[dict]] = {}
     builds: dict[int, dict[str, float]] = {}
     for n in args.sizes:
@@ -280,8 +282,8 @@ def main() -> int:
         print(f"built the {n:,}-article warehouse in {b.get('total', 0):.0f} s "
               f"({', '.join(f'{k} {v:.0f} s' for k, v in b.items() if k != 'total')})")
     base = min(r["wall_s"] for r in results[args.sizes[0]])
-    print(f"\n100 new articles (5 feeds) per run; best of {args.repeat} runs (all runs in "
-          f"brackets); memory: peak RSS of the flow's process, and of its largest child (the "
+    print(f"\n{args.articles} new articles (5 feeds) per run; best of {args.repeat} runs (all "
+          f"runs in brackets); memory: peak RSS of the flow's process, and of its largest child (the "
           f"NER helper)\n")
     print("| articles stored | run (s) | vs. fresh | dedup index load (s) | entities load (s) "
           "| entity rules (s) | store (s) | peak RSS (MB) | largest child (MB) | file size (MB) |")
