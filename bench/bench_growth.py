@@ -283,8 +283,8 @@ def main() -> int:
               f"({', '.join(f'{k} {v:.0f} s' for k, v in b.items() if k != 'total')})")
     base = min(r["wall_s"] for r in results[args.sizes[0]])
     print(f"\n{args.articles} new articles (5 feeds) per run; best of {args.repeat} runs (all "
-          f"runs in brackets); memory: peak RSS of the flow's process, and of its largest child (the "
-          f"NER helper)\n")
+          f"runs in brackets); memory: peak RSS of the flow's process, and of its largest "
+          f"child (the NER helper)\n")
     print("| articles stored | run (s) | vs. fresh | dedup index load (s) | entities load (s) "
           "| entity rules (s) | store (s) | peak RSS (MB) | largest child (MB) | file size (MB) |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -127,10 +127,7 @@ def _write_address(address: ServerAddress) -> None:
 
 
 def _remove_address() -> None:
-    try:
-        address_file().unlink()
-    except FileNotFoundError:
-        pass
+    address_file().unlink(missing_ok=True)
 
 
 def find_server() -> str:

@@ -11,8 +11,8 @@ import duckdb
 
 from extractors.articles import article_from_seed
 from extractors.dedup import DedupSettings
-from extractors.entities.novelty import EntityWrites, assess_novelty
 from extractors.entities.gazetteer import load_geonames_extract
+from extractors.entities.novelty import EntityWrites, assess_novelty
 from extractors.entities.recognizer import EntityRecognizer
 from extractors.models import Article
 from warehouse import entities as entity_store

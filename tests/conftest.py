@@ -21,7 +21,6 @@ for variable in ("MALI_MONITOR_CONFIG", "MALI_MONITOR_DB"):
 sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest  # noqa: E402
-
 from feedsite import Site  # noqa: E402
 
 

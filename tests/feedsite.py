@@ -171,7 +171,8 @@ def article_page(
 <meta property="og:site_name" content="{escape(site_name)}">
 <meta property="article:published_time" content="{published}T09:00:00Z">{link}
 </head><body>
-<header><nav><a href="/">Home</a> <a href="/africa">Africa</a> <a href="/sport">Sport</a></nav></header>
+<header><nav><a href="/">Home</a> <a href="/africa">Africa</a>
+<a href="/sport">Sport</a></nav></header>
 <main><article><h1>{escape(title)}</h1>
 <p class="byline">By {escape(author)}</p>
 {body}

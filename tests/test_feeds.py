@@ -23,7 +23,8 @@ def test_rss2_entries_with_relative_links_html_summaries_and_dates() -> None:
     (entry,) = feed.entries
     assert entry.url == "http://127.0.0.1:8000/a/1"
     assert entry.summary == "Une attaque à Gao."
-    assert entry.published_at is not None and entry.published_at.isoformat().startswith("2013-01-14T10")
+    assert entry.published_at is not None
+    assert entry.published_at.isoformat().startswith("2013-01-14T10")
     assert entry.language == "fr" and entry.source == "Test FR" and entry.guid == "id-1"
 
 

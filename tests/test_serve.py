@@ -84,7 +84,8 @@ def test_serve_runs_on_schedule_trigger_waits_and_sigterm_stops_everything(
     assert leftovers.returncode != 0
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from articles where not is_seed").fetchall() == [(2,)]
-        assert con.execute("select count(*) from runs where status = 'completed'").fetchall()[0][0] >= 2
+        completed = "select count(*) from runs where status = 'completed'"
+        assert con.execute(completed).fetchall()[0][0] >= 2
 
 
 def test_trigger_without_a_server_is_a_clear_error(tmp_path: Path) -> None:
@@ -109,7 +110,7 @@ def test_two_runs_started_together_end_cleanly_without_duplicates(
         for _ in range(2)
     ]
     outcomes = [(p.wait(timeout=240), *p.communicate()) for p in runs]
-    for code, out, err in outcomes:
+    for code, _out, err in outcomes:
         assert code in (0, 2), err
         assert "Traceback" not in err
         if code == 2:

@@ -75,11 +75,8 @@ def assess_novelty(
             else:
                 new[key] = NewEntity(candidate, article_id, seen_at, baseline, alert=False)
     for key, entity in new.items():
-        entity.alert = (
-            not baseline
-            and mention_count[key] >= settings.min_mentions
-            and (settings.alert_actors if entity.candidate.kind == "actor" else settings.alert_towns)
-        )
+        wanted = settings.alert_actors if entity.candidate.kind == "actor" else settings.alert_towns
+        entity.alert = not baseline and mention_count[key] >= settings.min_mentions and wanted
     writes.new_entities = list(new.values())
     return writes
 
