@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import tomllib
 from collections import ChainMap
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import replace
 from os import PathLike
 from pathlib import Path
+from typing import TypeVar
 
 from extractors.entities.knowledge import ARMED_WORDS, ORG_WORDS, STATE_WORDS, builtin_entities
 from extractors.entities.normalize import (
@@ -45,6 +46,8 @@ from extractors.entities.records import ACTOR_SUBTYPES, KNOWN_KINDS, KnownEntity
 from extractors.errors import MonitorError
 
 __all__ = ["AliasFileError", "AliasTable", "guess_subtype", "load_alias_file"]
+
+V = TypeVar("V", list[str], set[str])
 
 
 class AliasFileError(MonitorError):
@@ -96,9 +99,12 @@ class AliasTable:
 
     def __init__(self, entities: Iterable[KnownEntity] = ()) -> None:
         self._entities: MutableMapping[str, KnownEntity] = {}
-        # values are replaced, never changed in place, so an overlay can share them
-        self._by_norm: MutableMapping[str, tuple[str, ...]] = {}
-        self._surnames: MutableMapping[str, frozenset[str]] = {}
+        # entity key -> when it was first added: of several entities going by one name,
+        # the earliest wins, however the indexes were built
+        self._order: MutableMapping[str, int] = {}
+        self._next_order = 0
+        self._by_norm: MutableMapping[str, list[str]] = {}
+        self._surnames: MutableMapping[str, set[str]] = {}
         self._base: AliasTable | None = None
         # names -> (key, name as written); and surnames -> themselves. None: not built yet.
         self._index: PhraseIndex[tuple[str, str]] | None = None
@@ -130,19 +136,22 @@ class AliasTable:
                 country_code=old.country_code or entity.country_code,
                 region=old.region or entity.region,
             )
+        else:
+            self._order[entity.key] = self._next_order
+            self._next_order += 1
         self._entities[entity.key] = entity
         for name in entity.names:
             n = norm(name)
             if not n:
                 continue
-            keys = self._by_norm.get(n, ())
+            keys = _own(self._by_norm, n, list)
             if entity.key not in keys:
-                self._by_norm[n] = (*keys, entity.key)
+                keys.append(entity.key)
             if self._index is not None:
                 self._index.add(name, (entity.key, name))
         if entity.kind == "actor" and entity.subtype == "person":
             for surname in _surnames(entity):
-                self._surnames[surname] = self._surnames.get(surname, frozenset()) | {entity.key}
+                _own(self._surnames, surname, set).add(entity.key)
                 if self._surname_index is not None and _indexable_surname(surname):
                     self._surname_index.add(surname, surname)
         return entity
@@ -158,8 +167,10 @@ class AliasTable:
         """An independent table with the same entities."""
         table = AliasTable()
         table._entities = dict(self._entities)
-        table._by_norm = dict(self._by_norm)
-        table._surnames = dict(self._surnames)
+        table._order = dict(self._order)
+        table._next_order = self._next_order
+        table._by_norm = {k: list(v) for k, v in self._by_norm.items()}
+        table._surnames = {k: set(v) for k, v in self._surnames.items()}
         return table
 
     def overlay(self) -> AliasTable:
@@ -171,6 +182,8 @@ class AliasTable:
         table = AliasTable()
         table._base = self
         table._entities = ChainMap({}, self._entities)
+        table._order = ChainMap({}, self._order)
+        table._next_order = self._next_order
         table._by_norm = ChainMap({}, self._by_norm)
         table._surnames = ChainMap({}, self._surnames)
         table._index = PhraseIndex()
@@ -237,6 +250,8 @@ class AliasTable:
         """Every known name in `text` (leftmost-longest), with the entity it names."""
         for start, end, payloads in find_phrases(self._name_indexes(), text, tokens):
             surface = text[start:end]
+            if len(payloads) > 1:
+                payloads.sort(key=lambda payload: self._order[payload[0]])
             for key, alias in payloads:
                 if case_fits(alias, surface):
                     yield start, end, self._entities[key]
@@ -254,6 +269,17 @@ class AliasTable:
 
     def _unique_surname(self, surname: str) -> bool:
         return len(self._surnames.get(surname, ())) == 1
+
+
+def _own(mapping: MutableMapping[str, V], key: str, make: Callable[..., V]) -> V:
+    """`mapping[key]`, created if missing, and this table's own to change: in an overlay
+    (a ChainMap) a value still shared with the base is copied first."""
+    value = mapping.get(key)
+    if value is None:
+        value = mapping[key] = make()
+    elif isinstance(mapping, ChainMap) and key not in mapping.maps[0]:
+        value = mapping[key] = make(value)
+    return value
 
 
 def _surnames(person: KnownEntity) -> set[str]:

@@ -34,9 +34,12 @@ def _spacy_stop_words(lang: str) -> frozenset[str]:
         try:
             spec.loader.exec_module(module)
             return frozenset(module.STOP_WORDS)
-        except (ImportError, AttributeError):
+        except Exception:  # noqa: BLE001 - another spaCy's file: read it the normal way
             break
-    return frozenset(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
+    try:
+        return frozenset(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
+    except ImportError:  # a broken spaCy install: the rules work without stop words
+        return frozenset()
 
 
 @functools.cache
