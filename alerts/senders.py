@@ -86,8 +86,3 @@ def build_sender(
     )
 
 
-def build_senders(
-    alerts: AlertsSection, env: Mapping[str, str] | None = None
-) -> list[AlertSender]:
-    """A sender for each configured channel (`[alerts] channels`), checked at start."""
-    return [build_sender(channel, alerts, env) for channel in alerts.channels]

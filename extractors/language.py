@@ -4,82 +4,25 @@ from __future__ import annotations
 
 import re
 
+from extractors.text import word_list
+
 _WORD = re.compile(r"[a-zà-ÿ']+")
 _STOPWORDS = {
     "en": frozenset(
-        [
-            "the",
-            "of",
-            "and",
-            "to",
-            "in",
-            "is",
-            "was",
-            "for",
-            "that",
-            "on",
-            "with",
-            "as",
-            "by",
-            "at",
-            "from",
-            "are",
-            "were",
-            "has",
-            "have",
-            "it",
-            "its",
-            "this",
-            "be",
-            "an",
-            "said",
-            "after",
-            "which",
-            "who",
-            "their",
-            "they",
-            "not",
-            "but",
-            "had",
-            "will",
-            "been",
-        ]
+        word_list(
+            """
+            the of and to in is was for that on with as by at from are were has have it its this
+            be an said after which who their they not but had will been
+            """
+        )
     ),
     "fr": frozenset(
-        [
-            "le",
-            "la",
-            "les",
-            "des",
-            "du",
-            "de",
-            "et",
-            "un",
-            "une",
-            "est",
-            "dans",
-            "pour",
-            "que",
-            "qui",
-            "sur",
-            "au",
-            "aux",
-            "par",
-            "avec",
-            "ont",
-            "sont",
-            "ce",
-            "cette",
-            "il",
-            "elle",
-            "ne",
-            "pas",
-            "plus",
-            "été",
-            "a",
-            "selon",
-            "leur",
-        ]
+        word_list(
+            """
+            le la les des du de et un une est dans pour que qui sur au aux par avec ont sont ce
+            cette il elle ne pas plus été a selon leur
+            """
+        )
     ),
 }
 MIN_HITS = 3

@@ -40,3 +40,9 @@ def normalise_whitespace(text: str) -> str:
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def word_list(words: str) -> list[str]:
+    """The words of a whitespace-separated list: long lists of words read better as text
+    than as a list of quoted strings."""
+    return words.split()

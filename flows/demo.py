@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import sys
 import threading
 import time
@@ -46,8 +45,10 @@ from urllib.parse import urlsplit
 from extractors.cleaning import parse_plain_article
 from extractors.errors import MonitorError
 from flows.output import run_summary
+from flows.prefect_server import free_port
 from flows.replay import ReplayRequest, ReplayServer
 from warehouse.connection import opened
+from warehouse.findings import Findings, read_findings
 from warehouse.seeds import seed_files
 
 DEFAULT_DIR = Path("mali-monitor-demo")
@@ -117,12 +118,6 @@ def reprint_page(root: Traversable | Path | None = None) -> str:
 
 
 # --- local stand-ins for a mail server and Slack ------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -349,105 +344,6 @@ def _environment(values: dict[str, str], unset: Sequence[str]) -> Iterator[None]
                 os.environ[name] = value
 
 
-# --- what the warehouse says -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Copy:
-    original_title: str
-    original_source: str
-    original_is_seed: bool
-    copy_title: str
-    copy_source: str
-    match: str
-    similarity: float | None
-
-
-@dataclass(frozen=True)
-class NewEntity:
-    kind: str
-    subtype: str | None
-    name: str
-    region: str | None
-    article_title: str | None
-    source: str | None
-
-
-@dataclass
-class Findings:
-    copies: list[Copy] = field(default_factory=list)
-    copies_total: int = 0
-    entities: list[NewEntity] = field(default_factory=list)
-    entities_total: int = 0  # not in the seed baseline, all runs
-    alerts_by_status: dict[str, int] = field(default_factory=dict)
-
-
-# The demo's read-only questions to the warehouse: the same SQL a user would type with
-# `mali-monitor query` (the guide at the end of the output shows some of them).
-_COPIES_VIEW = """
-    select original_title, original_source, original_is_seed, copy_title, copy_source,
-           match, similarity
-    from story_copies where copy_run_id = ? order by original_title, copy_title"""
-_COPIES_JOIN = """
-    select o.title, o.source, o.is_seed, c.title, c.source,
-           case when c.content_hash = o.content_hash then 'exact' else 'near' end,
-           c.similarity
-    from articles c join articles o on o.article_id = c.duplicate_of
-    where c.run_id = ? order by o.title, c.title"""
-_NEW_ENTITIES = """
-    select e.kind, e.subtype, e.name, {region}, a.title, a.source
-    from entities e left join articles a on a.article_id = e.first_article_id
-    where not e.in_seed_baseline
-      and (a.run_id = ? or e.first_seen_at >= (select started_at from runs where run_id = ?))
-    order by e.kind, e.name"""
-
-
-def read_findings(db_path: Path, run_id: str) -> Findings:
-    found = Findings()
-    with opened(db_path, create=False, read_only=True) as con:
-        relations = {
-            row[0]
-            for row in con.execute("select table_name from information_schema.tables").fetchall()
-        }
-        copies_sql = _COPIES_VIEW if "story_copies" in relations else _COPIES_JOIN
-        found.copies = [
-            Copy(str(r[0] or "(untitled)"), str(r[1] or ""), bool(r[2]), str(r[3] or "(untitled)"),
-                 str(r[4] or ""), str(r[5]), r[6])
-            for r in con.execute(copies_sql, [run_id]).fetchall()
-        ]
-        found.copies_total = _scalar(
-            con, "select count(*) from articles where duplicate_of is not null"
-        )
-        if "entities" in relations:
-            columns = {
-                row[0]
-                for row in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_name = 'entities'"
-                ).fetchall()
-            }
-            region = "e.region" if "region" in columns else "null"
-            found.entities = [
-                NewEntity(str(r[0]), r[1], str(r[2]), r[3], r[4], r[5])
-                for r in con.execute(
-                    _NEW_ENTITIES.format(region=region), [run_id, run_id]
-                ).fetchall()
-            ]
-            found.entities_total = _scalar(
-                con, "select count(*) from entities where not in_seed_baseline"
-            )
-        if "alerts" in relations:
-            found.alerts_by_status = dict(
-                con.execute("select status, count(*) from alerts group by status").fetchall()
-            )
-    return found
-
-
-def _scalar(con: Any, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
-
-
 # --- the run -----------------------------------------------------------------------------------
 
 
@@ -523,7 +419,8 @@ def run_demo(
             replay_base=replay.base,
             notes=[note] if note else [],
         )
-    result.findings = read_findings(db_path, str(summary["run_id"]))
+    with opened(db_path, create=False, read_only=True) as con:
+        result.findings = read_findings(con, str(summary["run_id"]))
     result.saved = save_messages(folder / RECEIVED_DIR, str(summary["run_id"]), result)
     return result
 

@@ -48,7 +48,8 @@ def address_file() -> Path:
     return prefect_home() / ADDRESS_FILE
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the time of asking."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -65,7 +66,7 @@ def healthy(api_url: str, timeout_s: float = 2.0) -> bool:
 def local_server(log_path: Path | None = None) -> Iterator[ServerAddress]:
     """Start `prefect server start` on a free 127.0.0.1 port; stop it (and its children)
     when the block ends, however it ends."""
-    port = _free_port()
+    port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     log_path = log_path or prefect_home() / "mali-monitor-server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import duckdb
@@ -20,3 +20,21 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> It
         # Unregistering now would fail and hide the real error.
         raise
     con.unregister(name)
+
+
+def insert_new(
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    table: pa.Table,
+    columns: Sequence[str] | None = None,
+) -> int:
+    """Insert the rows of `table` into `target`, ignoring rows whose key is stored already.
+    Returns how many rows were added (RETURNING counts only those)."""
+    names = ", ".join(columns or table.column_names)
+    view = f"{target}_batch"
+    with registered(con, view, table):
+        added = con.execute(
+            f"INSERT INTO {target} ({names}) SELECT {names} FROM {view} "
+            f"ON CONFLICT DO NOTHING RETURNING 1"
+        ).fetchall()
+    return len(added)

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from extractors.entities.novelty import EntityWrites
 from extractors.entities.records import KnownEntity, Place
-from warehouse.arrow import registered
+from warehouse.arrow import insert_new, registered
 
 
 def load_entities(con: duckdb.DuckDBPyConnection) -> list[KnownEntity]:
@@ -39,7 +39,7 @@ def save_entity_writes(
     """New entities, their mentions and new aliases of known ones, for the articles actually
     stored. Joins the caller's transaction. Returns how many entities were added."""
     entities = [e for e in writes.new_entities if e.first_article_id in article_ids]
-    before = con.execute("SELECT count(*) FROM entities").fetchall()[0][0]
+    added = 0
     if entities:
         table = pa.table(
             {
@@ -62,14 +62,10 @@ def save_entity_writes(
                 "first_run_id": [run_id] * len(entities),
             }
         )
-        with registered(con, "entity_batch", table):
-            con.execute(
-                f"INSERT INTO entities ({', '.join(table.column_names)}) "
-                f"SELECT {', '.join(table.column_names)} FROM entity_batch ON CONFLICT DO NOTHING"
-            )
+        added = insert_new(con, "entities", table)
     _insert_mentions(con, [m for m in writes.mentions if m[0] in article_ids])
     _add_aliases(con, writes.aliases)
-    return int(con.execute("SELECT count(*) FROM entities").fetchall()[0][0] - before)
+    return added
 
 
 def _insert_mentions(
@@ -141,13 +137,7 @@ def import_places(
             "imported_at": pa.array([now] * len(rows), pa.timestamp("us", tz="UTC")),
         }
     )
-    before = con.execute("SELECT count(*) FROM gazetteer_places").fetchall()[0][0]
-    with registered(con, "place_batch", table):
-        con.execute(
-            f"INSERT INTO gazetteer_places ({', '.join(table.column_names)}) "
-            f"SELECT {', '.join(table.column_names)} FROM place_batch ON CONFLICT DO NOTHING"
-        )
-    return int(con.execute("SELECT count(*) FROM gazetteer_places").fetchall()[0][0] - before)
+    return insert_new(con, "gazetteer_places", table)
 
 
 def load_places(con: duckdb.DuckDBPyConnection) -> list[Place]:

@@ -19,7 +19,7 @@ import pyarrow as pa
 from extractors.dedup import ArticleSignature
 from extractors.entities.novelty import EntityWrites
 from extractors.models import Article, ErrorRecord, SkippedEntry
-from warehouse.arrow import registered
+from warehouse.arrow import insert_new, registered
 from warehouse.connection import transaction
 from warehouse.entities import save_entity_writes
 from warehouse.outbox import create_alerts
@@ -46,12 +46,6 @@ _ARTICLE_SCHEMA = pa.schema(
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
-    """First column of the first row. fetchall, not fetchone: DuckDB 2 refuses further work
-    on a connection whose last result was not read to the end."""
-    return con.execute(sql, params).fetchall()[0][0]
 
 
 # --- runs -------------------------------------------------------------------------------
@@ -114,14 +108,6 @@ def _update_run(
          counts.duplicates, counts.errors, counts.skipped, counts.not_modified,
          counts.backed_off, message, run_id],
     )
-
-
-def run_row(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any] | None:
-    cursor = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
-    found = cursor.fetchall()
-    if not found:
-        return None
-    return dict(zip([d[0] for d in cursor.description], found[0], strict=True))
 
 
 # --- feeds ------------------------------------------------------------------------------
@@ -200,22 +186,6 @@ def known_canonical_urls(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) ->
     return {row[0] for row in rows}
 
 
-def originals_by_hash(
-    con: duckdb.DuckDBPyConnection, hashes: Iterable[str]
-) -> dict[str, str]:
-    """content_hash -> the earliest stored original with that hash."""
-    wanted = list(set(hashes))
-    if not wanted:
-        return {}
-    rows = con.execute(
-        "SELECT content_hash, arg_min(article_id, fetched_at) FROM articles "
-        "WHERE duplicate_of IS NULL AND content_hash IN (SELECT unnest(?)) "
-        "GROUP BY content_hash",
-        [wanted],
-    ).fetchall()
-    return {row[0]: row[1] for row in rows}
-
-
 def _articles_table(articles: Sequence[Article]) -> pa.Table:
     columns: dict[str, list[Any]] = {name: [] for name in ARTICLE_COLUMNS}
     for article in articles:
@@ -231,13 +201,7 @@ def insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article])
     Returns how many rows were actually added."""
     if not articles:
         return 0
-    before = _scalar(con, "SELECT count(*) FROM articles")
-    with registered(con, "article_batch", _articles_table(articles)):
-        con.execute(
-            f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
-            f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM article_batch ON CONFLICT DO NOTHING"
-        )
-    return int(_scalar(con, "SELECT count(*) FROM articles") - before)
+    return insert_new(con, "articles", _articles_table(articles), ARTICLE_COLUMNS)
 
 
 def insert_skipped(

@@ -59,11 +59,7 @@ from extractors.entities.rules import (
     town_list_spans,
 )
 from extractors.entities.stopwords import stop_words
-
-
-def _split(words: str) -> list[str]:
-    return words.split()
-
+from extractors.text import word_list
 
 __all__ = [
     "ArticleInput",
@@ -615,7 +611,7 @@ def _acronym_shape(word: str) -> bool:
 
 
 _PARTICLES = frozenset(
-    _split(
+    word_list(
         """
         le la les de du des van von der den da di dos al el ag ould ben bin ibn abu abou
         """

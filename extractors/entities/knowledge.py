@@ -11,11 +11,7 @@ from __future__ import annotations
 import functools
 
 from extractors.entities.records import KnownEntity
-
-
-def _split(words: str) -> list[str]:
-    return words.split()
-
+from extractors.text import word_list
 
 __all__ = [
     "ARMED_WORDS",
@@ -982,7 +978,7 @@ MONTHS = frozenset(w.casefold() for w in _MONTH_NAMES.split())
 # starts, page furniture).
 GENERIC_WORDS = frozenset(
     w.casefold()
-    for w in _split(
+    for w in word_list(
         """
         The A An This That These Those It Its He She They We You I Le La Les L Un Une Des Du De
         Ce Cette Ces Il Elle Ils Elles Nous Vous On Mr Mrs Ms Dr M Mme Mlle President Président
@@ -1018,7 +1014,7 @@ GENERIC_WORDS = frozenset(
 # Weapons, aircraft and vehicles: a name containing one is equipment, not an actor.
 EQUIPMENT_WORDS = frozenset(
     w.casefold()
-    for w in _split(
+    for w in word_list(
         """
         Mirage Rafale Reaper Predator Tiger Puma Caracal Gazelle Chinook Hercules Globemaster
         Transall Atlas Airbus Boeing Sukhoi Mi-24 Mi-8 Mi-17 Mi-35 Mig MiG L-39 Super Tucano
@@ -1030,7 +1026,7 @@ EQUIPMENT_WORDS = frozenset(
 
 # Words inside a name that tell its subtype (matched on normalised tokens).
 ARMED_WORDS = frozenset(
-    _split(
+    word_list(
         """
         katiba katibat ansar ansaru ansarul ansarud jamaat jama'at jamaa jamaatu jihad djihad
         mujahideen mujahidin moudjahidines mujahedeen mujahidun brigade brigades battalion
@@ -1041,7 +1037,7 @@ ARMED_WORDS = frozenset(
     )
 )
 ORG_WORDS = frozenset(
-    _split(
+    word_list(
         """
         organisation organization union council conseil committee comite comité nations bank
         banque agency agence association fund fonds watch institute institut commission court
@@ -1057,7 +1053,7 @@ ORG_WORDS = frozenset(
     )
 )
 STATE_WORDS = frozenset(
-    _split(
+    word_list(
         """
         ministry ministere ministère army armee armée forces military militaire government
         gouvernement presidency presidence présidence police gendarmerie guard garde navy marine

@@ -9,7 +9,7 @@ a bracket or a line break.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -96,10 +96,6 @@ class PhraseIndex(Generic[T]):
         if payload not in payloads:
             payloads.append(payload)
             self.size += 1
-
-    def add_all(self, items: Iterable[tuple[str, T]]) -> None:
-        for phrase, payload in items:
-            self.add(phrase, payload)
 
     def lookup(self, phrase: str) -> list[T]:
         node = self._root

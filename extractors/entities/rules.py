@@ -24,11 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from extractors.entities.knowledge import GENERIC_WORDS, TIME_WORDS
-
-
-def _split(words: str) -> list[str]:
-    return words.split()
-
+from extractors.text import word_list
 
 __all__ = [
     "AcronymPair",
@@ -99,7 +95,7 @@ _TITLE_MODIFIER = (
     r"de la Défense|de l'Intérieur|des Armées)|[A-Z][a-z]+(?:ian|ese|ish|ean|ien|ais|ain|i))"
 )
 _TITLE_WORDS = frozenset(
-    _split(
+    word_list(
         """
         president vice-president prime premier minister secretary secretary-general general gen
         colonel col lieutenant lt captain capt major sergeant sgt commander cmdr admiral marshal
@@ -112,7 +108,7 @@ _TITLE_WORDS = frozenset(
     )
 )
 _MODIFIER_WORDS = frozenset(
-    _split(
+    word_list(
         """
         former ex acting interim transitional deputy vice then late foreign defence defense
         interior justice finance security army junta rebel jihadist militant opposition state
@@ -514,7 +510,7 @@ _KNOWN_AS = re.compile(
 )
 _PAREN_LONG = re.compile(rf"\b(?P<acr>{_ACRONYM})[ \t]*[(\[](?P<long>[^()\[\]\n]{{6,120}})[)\]]")
 _FUNCTION_WORDS = frozenset(
-    _split(
+    word_list(
         """
         of for the and in on to at de du des la le les l d et en pour au aux à a wal al el
         """
@@ -689,7 +685,7 @@ def credit_zones(text: str) -> list[tuple[int, int]]:
 
 # ----------------------------------------------------------------------------- headline case
 _TITLE_FUNCTION = frozenset(
-    _split(
+    word_list(
         """
         a an the of in on at to for and or but with by from as is are was be vs via over into
         after amid against about de la le les du des et à en au aux sur pour par dans avec un
@@ -742,7 +738,7 @@ def name_shape_ok(name: str, strict: bool = True) -> bool:
 
 # ----------------------------------------------------------------------------- sentences
 _ABBREV = frozenset(
-    _split(
+    word_list(
         """
         mr mrs ms dr st gen col lt sgt capt cmdr maj sen rep gov prof no vs etc e.g i.e jan feb
         mar apr jun jul aug sep sept oct nov dec u.s u.n u.k m mme mlle av approx inc ltd co
@@ -777,7 +773,6 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 # ----------------------------------------------------------------------------- names
 _SPLIT_SPAN = re.compile(r"[\n()\[\]:;|\"“”«»,/]|['’]s[ \t]+|[ \t][–—][ \t]")
-_EDGE = re.compile(r"^[^\w]+|[^\w.]+$|(?<=\w\w)\.$")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 
 
