@@ -4,6 +4,7 @@ user would. User errors become one clear message and exit code 2, never a traceb
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -315,8 +316,18 @@ HANDLERS = {
 }
 
 
+PRIVATE_UMASK = 0o077
+
+
+def _private_files() -> None:
+    """Every file this process and its children create (warehouse and its WAL, read copy,
+    exports, Prefect's database and logs) is readable by the user alone."""
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _private_files()
     try:
         return HANDLERS[args.command](args)
     except (ConfigError, WarehouseError, MonitorError, PrefectServerError) as e:

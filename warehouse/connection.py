@@ -14,9 +14,10 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -46,13 +47,15 @@ def connect(
     create: bool = True,
     read_only: bool = False,
     lock_wait_s: float | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file, waiting up to `lock_wait_s` (default: `default_lock_wait_s()`)
-    for another process's lock."""
+    for another process's lock. `config` is DuckDB's connection configuration."""
     if lock_wait_s is None:
         lock_wait_s = default_lock_wait_s()
     db_path = Path(path).expanduser()
-    if not db_path.exists():
+    is_new = not db_path.exists()
+    if is_new:
         if not create or read_only:
             raise WarehouseMissing(
                 f"no warehouse at {db_path}; create it with `mali-monitor init --db {db_path}`",
@@ -67,7 +70,7 @@ def connect(
     deadline = time.monotonic() + lock_wait_s
     while True:
         try:
-            return duckdb.connect(str(db_path), read_only=read_only)
+            con = duckdb.connect(str(db_path), read_only=read_only, config=dict(config or {}))
         except duckdb.IOException as e:
             if not _is_lock_error(e):
                 raise WarehouseError(
@@ -80,10 +83,21 @@ def connect(
                     path=str(db_path),
                 ) from e
             time.sleep(min(LOCK_POLL_S, max(deadline - time.monotonic(), 0.0)))
+            continue
         except duckdb.Error as e:
             raise WarehouseError(
                 f"cannot open the warehouse {db_path}: {e}", path=str(db_path)
             ) from e
+        if is_new:
+            owner_only(db_path)
+        return con
+
+
+def owner_only(path: Path) -> None:
+    """Make a file the tool created readable by its owner alone (0600): the warehouse holds
+    what analysts collected, which is nobody else's to read on a shared machine."""
+    with contextlib.suppress(FileNotFoundError):
+        os.chmod(path, 0o600)
 
 
 @contextmanager
@@ -93,8 +107,11 @@ def opened(
     create: bool = True,
     read_only: bool = False,
     lock_wait_s: float | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, create=create, read_only=read_only, lock_wait_s=lock_wait_s)
+    con = connect(
+        path, create=create, read_only=read_only, lock_wait_s=lock_wait_s, config=config
+    )
     try:
         yield con
     finally:

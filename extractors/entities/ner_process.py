@@ -23,7 +23,7 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from extractors.entities.model import NerModelError, SpacyNerModel
@@ -34,12 +34,31 @@ __all__ = ["ProcessNerModel"]
 _STOP_TIMEOUT_S = 10.0
 
 
+# What a helper may see of the flow's environment: enough to run Python and spaCy (locale,
+# temp folder, thread and BLAS knobs), never the alert channels' secrets or anything else.
+_HELPER_ENV_NAMES = frozenset(
+    {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TEMP", "TMP", "TZ", "VIRTUAL_ENV",
+     "SYSTEMROOT"}
+)
+_HELPER_ENV_PREFIXES = ("LC_", "PYTHON", "OPENBLAS_", "OMP_", "MKL_", "SPACY_", "CUDA_")
+
+
+def helper_environment(environ: Mapping[str, str], **extra: str) -> dict[str, str]:
+    """The environment of a helper process: an allow-list of `environ`, plus `extra`."""
+    kept = {
+        name: value
+        for name, value in environ.items()
+        if name in _HELPER_ENV_NAMES or name.startswith(_HELPER_ENV_PREFIXES)
+    }
+    return {**kept, **extra}
+
+
 class _Helper:
     """One helper process and its pipes; used by one thread at a time."""
 
     def __init__(self) -> None:
         path = os.pathsep.join(p for p in sys.path if p)
-        env = dict(os.environ, PYTHONPATH=path)
+        env = helper_environment(os.environ, PYTHONPATH=path)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "extractors.entities.ner_process"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
