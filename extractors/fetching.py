@@ -3,7 +3,8 @@
 `HttpFetcher.fetch` wraps `requests` with the guards a crawler of arbitrary news sites needs:
 http(s) only, redirects followed by hand (every hop checked), no private or local addresses
 (checked before connecting and again on the connected socket, against DNS rebinding) unless
-the host is on the `allowed_hosts` list or `allow_private_addresses` is set, a size
+the address is on the `allowed_hosts` list (on that port, when the entry has one) or
+`allow_private_addresses` is set, a size
 cap on the *decoded* body (gzip bombs), a total deadline even against servers that trickle
 bytes, conditional GET, and per-host politeness. Every expected failure is a `FetchError`.
 """
@@ -19,6 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from types import TracebackType
@@ -34,7 +36,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from extractors.errors import FetchError
 from extractors.models import FetchResult, FetchSettings
 
-__all__ = ["HttpFetcher", "decode_html", "parse_retry_after"]
+__all__ = ["AllowedHost", "HttpFetcher", "decode_html", "parse_allowed_host", "parse_retry_after"]
 
 _CONNECT_TIMEOUT_CAP_S = 10.0  # a host that takes longer to accept is as good as down
 _READ_TIMEOUT_CAP_S = 30.0  # longest silence tolerated between two reads
@@ -42,10 +44,6 @@ _CHUNK_BYTES = 65536
 _MAX_RETRY_AFTER_S = 3600.0  # a server asking for more than an hour is treated as asking an hour
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 _HOST_MAP_PRUNE_AT = 1024
-_ALLOW_HINT = (
-    "list the host or its network in `[fetch] allowed_hosts`, or set "
-    "`[fetch] allow_private_addresses = true`, to allow it"
-)
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,18 +127,24 @@ def _watch_current_socket(sock: socket.socket | None) -> None:
 
 def _refuse_private_peer(sock: socket.socket | None, host: str) -> None:
     """Check the address actually connected to: DNS may answer differently than it did for
-    the pre-check (rebinding), so that check alone is not enough."""
+    the pre-check (rebinding), so that check alone is not enough. A host listed by name is
+    checked too: its peer must be public or listed as an address or network (on this port)."""
     if getattr(_request_state, "allow_private", False) or sock is None:
         return
     allowed: _AllowList = getattr(_request_state, "allowed", _NOTHING_ALLOWED)
-    if allowed.allows_name(host):
+    peer = sock.getpeername()
+    address, port = str(peer[0]), int(peer[1])
+    if not _is_blocked_ip(address) or allowed.allows_address(address, port):
         return
-    address = str(sock.getpeername()[0])
-    if _is_blocked_ip(address) and not allowed.allows_address(address):
+    named = allowed.name_entry(host, port)
+    if named is not None:
         raise _PrivatePeerError(
-            f"refusing to fetch from {host}: it connected to {address}, a private, loopback "
-            f"or otherwise non-public address; {_ALLOW_HINT}"
+            f"refusing to fetch from {host}: {_listed_name_refusal(named, address)}"
         )
+    raise _PrivatePeerError(
+        f"refusing to fetch from {host}: it connected to {address}, a private, loopback "
+        f"or otherwise non-public address; {_allow_hint(address, port)}"
+    )
 
 
 class _GuardedHTTPConnection(HTTPConnection):
@@ -527,64 +531,227 @@ def _resolve_host(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?$")
+_PORT_EXAMPLE = '"feeds.example.org:8443", "127.0.0.1:8080", "[::1]:8080"'
+
+
+@dataclass(frozen=True)
+class AllowedHost:
+    """One `[fetch] allowed_hosts` entry: a host name or an IP network (a single address is
+    a /32 or /128), on one port or (port None) on every port. `str()` is the canonical form
+    that `parse_allowed_host` reads back."""
+
+    name: str | None = None  # lower case, no trailing dot
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    port: int | None = None
+
+    def __str__(self) -> str:
+        if self.network is not None:
+            host = _network_text(self.network)
+            if self.port is not None and self.network.version == 6:
+                host = f"[{host}]"
+        else:
+            host = self.name or ""
+        return host if self.port is None else f"{host}:{self.port}"
+
+    def allows_port(self, port: int) -> bool:
+        return self.port is None or self.port == port
+
+
+def parse_allowed_host(text: str) -> AllowedHost:
+    """Read one `allowed_hosts` entry: "host", "host:port", "10.0.0.5", "10.0.0.5:8080",
+    "10.1.0.0/16", "10.1.0.0/16:8080", "::1", "fd00::/8", "[::1]:8080", "[fd00::/8]:8080".
+
+    Raises ValueError saying what is wrong (the caller names the entry). An IPv6 address
+    with a port must be bracketed: "::1:8080" is itself a valid IPv6 address.
+    """
+    entry = text.strip().lower()
+    if not entry:
+        raise ValueError("an empty entry")
+    if "://" in entry or any(c in entry for c in "?#@ \t"):
+        if "://" in entry or "@" in entry:
+            raise ValueError(
+                f"URLs are not accepted: write the host name or address, with a port to open "
+                f"only that port (e.g. {_PORT_EXAMPLE})"
+            )
+        raise ValueError(_NOT_A_HOST)
+    if entry.startswith("["):
+        inner, bracket, rest = entry[1:].partition("]")
+        network = _parse_network(inner)
+        if not bracket or network is None or network.version != 6:
+            raise ValueError('brackets hold an IPv6 address or network, as in "[::1]:8080"')
+        if rest and not rest.startswith(":"):
+            raise ValueError(f'unexpected {rest!r} after "]"; expected :port')
+        return AllowedHost(network=network, port=_parse_port(rest[1:]) if rest else None)
+    network = _parse_network(entry)  # the whole entry: "::1", "fd00::/8", "10.0.0.5"
+    if network is not None:
+        return AllowedHost(network=network)
+    host, colon, port_text = entry.rpartition(":")
+    if not colon:
+        host, port_text = entry, ""
+    elif ":" in host:
+        raise ValueError(
+            "not an IPv6 address or network; write an IPv6 address with a port in brackets, "
+            'as in "[::1]:8080"'
+        )
+    port = _parse_port(port_text) if colon else None
+    network = _parse_network(host)
+    if network is not None:
+        return AllowedHost(network=network, port=port)
+    if "/" in host:
+        raise ValueError(
+            'not an IP network in CIDR form (e.g. "10.1.0.0/16"); paths and URLs are not accepted'
+        )
+    if not _HOST_NAME.match(host):
+        raise ValueError(_NOT_A_HOST)
+    return AllowedHost(name=host.rstrip("."), port=port)
+
+
+_NOT_A_HOST = (
+    "not a host name, an IP address or an IP network in CIDR form, optionally followed by "
+    f":port (e.g. {_PORT_EXAMPLE})"
+)
+
+
+def _parse_port(text: str) -> int:
+    if not text:
+        raise ValueError('no port after ":"')
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"port {text!r} is not a number")
+    if len(text) > 5 or not 1 <= int(text) <= 65535:
+        raise ValueError(f"port {text} is out of range (1-65535)")
+    return int(text)
+
+
+def _parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+def _network_text(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    """ "10.0.0.5" for a single address, "10.1.0.0/16" for a wider network."""
+    if network.prefixlen == network.max_prefixlen:
+        return str(network.network_address)
+    return str(network)
+
+
+def _parse_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a socket reports, zone id dropped, IPv4-mapped IPv6 read as IPv4."""
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+            address.split("%", 1)[0]
+        )
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _address_entry(address: str, port: int | None) -> str:
+    """The `allowed_hosts` entry that would open `address` (on `port`, or every port)."""
+    ip = _parse_ip(address)
+    if ip is None:
+        return address
+    return str(AllowedHost(network=ipaddress.ip_network(ip), port=port))
+
+
 class _AllowList:
-    """`[fetch] allowed_hosts`: host names (matched against the URL's host, exactly) and IP
-    networks (matched against every address the host resolves to, and the connected peer).
-    Ports play no part: an allowed host is allowed on every port."""
+    """`[fetch] allowed_hosts`: host names and IP networks, each on one port or on all.
+
+    A listed name only lets the URL's host pass the check made before connecting; the
+    address actually connected to must still be public or itself listed (an address or a
+    network, on that port), so a listed name that resolves, or is rebound, to a private
+    address is refused. An IP entry opens that address or network for the URL's effective
+    port (80/443 by default) when it carries a port, for every port when it does not.
+    """
 
     def __init__(self, entries: Collection[str]) -> None:
-        names: set[str] = set()
-        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        parsed = []
         for entry in entries:
-            text = entry.strip().lower().removeprefix("[").removesuffix("]")
             try:
-                networks.append(ipaddress.ip_network(text, strict=False))
-            except ValueError:
-                names.add(text.rstrip("."))
-        self._names = frozenset(names)
-        self._networks = tuple(networks)
+                parsed.append(parse_allowed_host(entry))
+            except ValueError as e:
+                raise ValueError(f"[fetch] allowed_hosts entry {entry!r}: {e}") from None
+        self._names = tuple(e for e in parsed if e.name is not None)
+        self._networks = tuple(e for e in parsed if e.network is not None)
 
-    def allows_name(self, host: str) -> bool:
-        return bool(self._names) and host.lower().rstrip(".") in self._names
+    def name_entry(self, host: str, port: int) -> AllowedHost | None:
+        """The entry listing `host` by name for `port`, if any."""
+        name = host.lower().rstrip(".")
+        return next((e for e in self._names if e.name == name and e.allows_port(port)), None)
 
-    def allows_address(self, address: str) -> bool:
+    def allows_address(self, address: str, port: int) -> bool:
         if not self._networks:
             return False
-        try:
-            ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
-                address.split("%", 1)[0]
-            )
-        except ValueError:
+        ip = _parse_ip(address)
+        if ip is None:
             return False
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        return any(ip.version == n.version and ip in n for n in self._networks)
+        return any(
+            e.network is not None
+            and e.allows_port(port)
+            and ip.version == e.network.version
+            and ip in e.network
+            for e in self._networks
+        )
 
 
 _NOTHING_ALLOWED = _AllowList(())
+
+
+def _allow_hint(address: str, port: int) -> str:
+    """How to open a refused address: what to add to the configuration."""
+    return (
+        f"list the address or its network in `[fetch] allowed_hosts` "
+        f'(allowed_hosts = ["{_address_entry(address, None)}"], or '
+        f'"{_address_entry(address, port)}" for port {port} only), or set '
+        f"`[fetch] allow_private_addresses = true`, to allow it"
+    )
+
+
+def _listed_name_refusal(entry: AllowedHost, address: str) -> str:
+    """Why a listed host name is refused: its address is not listed too."""
+    return (
+        f"listed host name {entry.name} resolved to private address {address}; list the "
+        f'address too: allowed_hosts = ["{entry}", "{_address_entry(address, entry.port)}"]'
+    )
 
 
 def _refuse_private_host(
     url: str, target: str, host: str, port: int, via: str, allowed: _AllowList
 ) -> None:
     """Refuse before any connection is attempted when the host resolves to an address that
-    is neither public nor allowed."""
-    if allowed.allows_name(host):
-        return
+    is neither public nor allowed (on `port`).
+
+    A host listed by name passes unless none of its addresses could be connected to; the
+    address it does connect to is checked by `_refuse_private_peer`.
+    """
     try:
         addresses = _resolve_host(host, port)
     except (OSError, UnicodeError) as e:
         raise FetchError(f"could not resolve host {host} for {target}{via}: {e}", url=url) from e
     if not addresses:
         raise FetchError(f"host {host} has no addresses ({target}{via})", url=url)
-    for address in addresses:
-        if _is_blocked_ip(address) and not allowed.allows_address(address):
-            raise FetchError(
-                f"refusing to fetch {target}{via}: host {host} resolves to {address}, a "
-                f"private, loopback or otherwise non-public address; {_ALLOW_HINT}",
-                url=url,
-                refused=True,
-            )
+    refused = [a for a in addresses if _is_blocked_ip(a) and not allowed.allows_address(a, port)]
+    if not refused:
+        return
+    named = allowed.name_entry(host, port)
+    if named is None:
+        raise FetchError(
+            f"refusing to fetch {target}{via}: host {host} resolves to {refused[0]}, a "
+            f"private, loopback or otherwise non-public address; {_allow_hint(refused[0], port)}",
+            url=url,
+            refused=True,
+        )
+    if len(refused) == len(addresses):
+        raise FetchError(
+            f"refusing to fetch {target}{via}: {_listed_name_refusal(named, refused[0])}",
+            url=url,
+            refused=True,
+        )
 
 
 def _is_blocked_ip(address: str) -> bool:

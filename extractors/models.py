@@ -18,7 +18,9 @@ class FetchSettings:
     user_agent: str = "mali-monitor/0.1 (+https://github.com/mali-monitor/mali-monitor)"
     max_redirects: int = 5
     per_host_delay_s: float = 1.0
-    # host names and IP networks (CIDR) reachable even when private; ports play no part
+    # host names, IP addresses and networks (CIDR), each optionally with a port ("10.0.0.5:8080",
+    # "[::1]:8080"): see extractors.fetching.parse_allowed_host. A name alone does not open a
+    # private address: the address connected to must be public or listed itself.
     allowed_hosts: tuple[str, ...] = ()
 
 

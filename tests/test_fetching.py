@@ -572,6 +572,31 @@ def _getaddrinfo_alias(alias: str, address: str, real: Callable[..., Any]) -> Ca
 
 
 @pytest.mark.parametrize(
+    ("entry", "canonical", "port"),
+    [
+        ("127.0.0.1", "127.0.0.1", None),
+        ("127.0.0.1:8080", "127.0.0.1:8080", 8080),
+        ("[::1]", "::1", None),
+        ("[::1]:8080", "[::1]:8080", 8080),
+        ("::1:8080", "::1:8080", None),  # unbracketed: an IPv6 address, not ::1 on port 8080
+        ("10.1.2.3/16:8080", "10.1.0.0/16:8080", 8080),
+        ("[FD00::/8]:443", "[fd00::/8]:443", 443),
+        (" Feeds.Example.org.:8443 ", "feeds.example.org:8443", 8443),
+    ],
+)
+def test_allowed_host_entries_round_trip(entry: str, canonical: str, port: int | None) -> None:
+    parsed = fetching.parse_allowed_host(entry)
+    assert (str(parsed), parsed.port) == (canonical, port)
+    assert fetching.parse_allowed_host(canonical) == parsed
+
+
+def test_a_fetcher_refuses_a_malformed_allowed_hosts_entry() -> None:
+    """Settings validate entries; a FetchSettings built by hand is checked too (fail closed)."""
+    with pytest.raises(ValueError, match=r"allowed_hosts entry 'http://x': URLs are not"):
+        HttpFetcher(make_settings(allowed_hosts=("127.0.0.1", "http://x")))
+
+
+@pytest.mark.parametrize(
     ("address", "blocked"),
     [
         ("127.0.0.1", True),
