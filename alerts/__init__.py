@@ -5,9 +5,11 @@
     render_slack.py   a digest as Block Kit payloads, split to Slack's limits, escaped
     smtp_sender.py    SmtpSender: smtplib, TLS none | starttls | ssl, optional login
     slack_sender.py   SlackSender: slack_sdk WebhookClient, bounded 429/5xx retries
-    senders.py        the AlertSender protocol; real senders built from the settings
+    senders.py        the AlertSender protocol; real senders built from the settings, their
+                      secrets read from environment variables or Prefect Secret blocks
     delivery.py       deliver_pending (the flow's entry point), DeliveryReport, test alerts
-    errors.py         DeliveryError, and the scrubbing of secrets from error text
+    errors.py         DeliveryError, and the redaction of secrets from error text
+    hosts.py          is_loopback_host: where plain SMTP login and http:// webhooks may go
 
 Every SQL statement about alerts is in `warehouse.outbox`.
 """

@@ -7,8 +7,11 @@ Within one send, slack_sdk retries a 429 after its Retry-After (bounded: a wait 
 
 The webhook URL is a secret: it is held as a SecretStr, never logged (slack_sdk's own logging,
 whose debug lines print the URL and whose error lines print raw exceptions, goes to a logger
-of ours that is silenced: the same facts reach the user scrubbed, as the DeliveryError), and
-scrubbed from every error text. Errors are raised `from None` so no traceback carries it.
+of ours that is silenced: the same facts reach the user redacted, as the DeliveryError), and
+redacted from every error text *before* anything is cut from it (a server echoing the URL in
+a long error body leaves no piece of its token behind). Errors are raised `from None` so no
+traceback carries it. Only https:// is accepted, but for a loopback host (127.0.0.1, ::1,
+localhost: local tests and the demo), where http:// is too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import random
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
@@ -28,7 +32,8 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from alerts.digest import Digest
-from alerts.errors import DeliveryError, url_secrets
+from alerts.errors import DeliveryError, Redactor, clip, url_redactor
+from alerts.hosts import is_loopback_host
 from alerts.render_slack import render_payloads
 
 log = logging.getLogger(__name__)
@@ -98,14 +103,20 @@ class SlackSender:
         timeout_s: float = 30.0,
         max_retry_wait_s: float = 30.0,
         server_error_pause_s: float = 0.5,
+        source: str | None = None,
     ) -> None:
+        """`source` says where the URL came from ("$MALI_MONITOR_SLACK_WEBHOOK", a Prefect
+        Secret block), for messages that must not show the URL itself."""
         url = webhook_url.get_secret_value()
-        if not url.lower().startswith(("https://", "http://")):
+        self._redactor: Redactor = url_redactor(url)
+        self.source = source
+        if not _acceptable_url(url):
             raise DeliveryError(
-                "slack: the webhook URL must start with https:// (the value of the "
-                "environment variable is not shown)",
+                "slack: the webhook URL must start with https:// (http:// only to a loopback "
+                f"host: 127.0.0.1, ::1, localhost); its value, from {source or 'the settings'}, "
+                "is not shown",
                 channel="slack",
-                secrets=url_secrets(url),
+                secrets=self._redactor,
             )
         self._url = webhook_url
         self.timeout_s = timeout_s
@@ -113,7 +124,7 @@ class SlackSender:
         self.server_error_pause_s = server_error_pause_s
 
     def describe(self) -> str:
-        return "Slack incoming webhook (URL from the environment, not shown)"
+        return f"Slack incoming webhook (URL from {self.source or 'the settings'}, not shown)"
 
     def _client(self) -> WebhookClient:
         return WebhookClient(
@@ -133,9 +144,7 @@ class SlackSender:
 
     def _fail(self, what: str) -> DeliveryError:
         return DeliveryError(
-            f"slack webhook: {what}",
-            channel="slack",
-            secrets=url_secrets(self._url.get_secret_value()),
+            f"slack webhook: {what}", channel="slack", secrets=self._redactor
         )
 
     def send(self, digest: Digest) -> None:
@@ -150,8 +159,10 @@ class SlackSender:
         try:
             response = client.send_dict(payload)
         except Exception as e:  # urllib, socket and slack_sdk errors alike
-            raise self._fail(_describe(e)) from None
-        body = " ".join(str(response.body or "").split())[:200]
+            raise self._fail(_describe(e, self._redactor)) from None
+        # Redact the whole body first, then fold and cut it: a body echoing the URL must not
+        # be cut through the token (DeliveryError cuts the message again, after redacting).
+        body = clip(" ".join(self._redactor.scrub(str(response.body or "")).split()), 200)
         if response.status_code == 429:
             wait = response.headers.get("Retry-After") or response.headers.get("retry-after")
             raise self._fail(f"HTTP 429 rate limited (Retry-After {wait} s); the next run retries")
@@ -170,7 +181,19 @@ _HINTS = {
 }
 
 
-def _describe(error: BaseException) -> str:
+def _acceptable_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    scheme = parts.scheme.lower()
+    return scheme == "https" or (scheme == "http" and is_loopback_host(host))
+
+
+def _describe(error: BaseException, redactor: Redactor) -> str:
     reason = getattr(error, "reason", None)  # URLError wraps the socket error
     if isinstance(reason, BaseException):
         error = reason
@@ -178,5 +201,5 @@ def _describe(error: BaseException) -> str:
         return "timed out"
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
-    text = " ".join((str(error) or type(error).__name__).split())
+    text = " ".join(redactor.scrub(str(error) or type(error).__name__).split())
     return f"{type(error).__name__}: {text}"

@@ -2,8 +2,11 @@
 
 TLS modes: `none` (plain SMTP), `starttls` (upgrade after EHLO; refused when the server does
 not offer it, never silently sent in clear), `ssl` (implicit TLS, usually port 465). Login
-only when a username is given. Every socket operation has `timeout_s`. Every failure becomes a
-`DeliveryError` naming host:port, with the password scrubbed out.
+only when a username is given, and with tls = "none" only to a loopback host (127.0.0.0/8,
+::1, localhost) unless `allow_insecure_auth`: otherwise the sender is refused when it is
+built, before any connection. Every socket operation has `timeout_s`. Every failure becomes a
+`DeliveryError` naming host:port, with the password, its AUTH encodings and the user name
+redacted (the user name is never put in a message: "login failed (user from $VAR)").
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from collections.abc import Sequence
 from pydantic import SecretStr
 
 from alerts.digest import Digest
-from alerts.errors import DeliveryError, password_secrets
+from alerts.errors import DeliveryError, Redactor, login_redactor
+from alerts.hosts import is_loopback_host
 from alerts.render_email import build_message
 
 log = logging.getLogger(__name__)
@@ -40,7 +44,11 @@ class SmtpSender:
         password: SecretStr | None = None,
         timeout_s: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        allow_insecure_auth: bool = False,
+        username_source: str | None = None,
     ) -> None:
+        """`username_source` says where the user name came from ("$MALI_MONITOR_SMTP_USER"),
+        for messages that must not show the name itself."""
         if tls not in TLS_MODES:
             raise DeliveryError(
                 f"email: tls must be one of {', '.join(TLS_MODES)}, not {tls!r}", channel="email"
@@ -60,26 +68,46 @@ class SmtpSender:
         self._password = password
         self.timeout_s = timeout_s
         self._ssl_context = ssl_context
+        self.allow_insecure_auth = allow_insecure_auth
+        self.username_source = username_source
+        self._redactor = login_redactor(
+            username, password.get_secret_value() if password is not None else None
+        )
+        self._refuse_login_in_clear()
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
     def describe(self) -> str:
-        return f"email to {', '.join(self.recipients)} via {self.address} (tls={self.tls})"
+        login = f", login with the user from {self._user_source()}" if self.username else ""
+        return f"email to {', '.join(self.recipients)} via {self.address} (tls={self.tls}{login})"
 
-    def _secrets(self) -> list[str]:
-        if self._password is None:
-            return []
-        return password_secrets(self._password.get_secret_value(), self.username)
+    def _user_source(self) -> str:
+        return self.username_source or "the configuration"
+
+    def _refuse_login_in_clear(self) -> None:
+        """No password over an unencrypted connection to another machine, unless asked."""
+        if not self.username or self.tls != "none" or self.allow_insecure_auth:
+            return
+        if is_loopback_host(self.host):
+            return
+        raise self._fail(
+            "refusing to log in without TLS (tls = \"none\") to a host that is not loopback "
+            "(127.0.0.0/8, ::1, localhost): the password would cross the network in clear; "
+            "nothing was sent. Set [alerts.email] tls = \"starttls\" (usually port 587) or "
+            "tls = \"ssl\" (usually port 465), or allow_insecure_auth = true if the network "
+            "to the server is trusted"
+        )
 
     def _fail(self, what: str, error: BaseException | None = None) -> DeliveryError:
-        detail = f": {_describe(error)}" if error is not None else ""
+        detail = f": {_describe(error, self._redactor)}" if error is not None else ""
         return DeliveryError(
-            f"email via {self.address}: {what}{detail}", channel="email", secrets=self._secrets()
+            f"email via {self.address}: {what}{detail}", channel="email", secrets=self._redactor
         )
 
     def send(self, digest: Digest) -> None:
+        self._refuse_login_in_clear()
         message = build_message(digest, sender=self.sender, recipients=self.recipients)
         smtp = self._connect()
         try:
@@ -88,7 +116,9 @@ class SmtpSender:
                 try:
                     smtp.login(self.username, password)
                 except (smtplib.SMTPException, OSError) as e:
-                    raise self._fail(f"login as {self.username} failed", e) from None
+                    raise self._fail(
+                        f"login failed (user from {self._user_source()})", e
+                    ) from None
             try:
                 refused = smtp.send_message(
                     message, from_addr=self.sender, to_addrs=self.recipients
@@ -156,14 +186,16 @@ def _close(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def _describe(error: BaseException) -> str:
+def _describe(error: BaseException, redactor: Redactor) -> str:
+    """The error in one line, redacted before its whitespace is folded (a password with a tab
+    or newline in it must still be recognised)."""
     if isinstance(error, socket.timeout | TimeoutError):
         return "timed out"
     if isinstance(error, smtplib.SMTPResponseException):
         text = error.smtp_error
         reply = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-        return f"{error.smtp_code} {' '.join(reply.split())}"
+        return f"{error.smtp_code} {' '.join(redactor.scrub(reply).split())}"
     if isinstance(error, ConnectionRefusedError):
         return "connection refused (is the SMTP server running?)"
     text = str(error) or type(error).__name__
-    return " ".join(text.split())
+    return " ".join(redactor.scrub(text).split())

@@ -8,7 +8,6 @@ Secrets never live here: only the *names* of the environment variables that hold
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from extractors.backoff import BackoffPolicy, cron_interval
 from extractors.dedup import DedupSettings
 from extractors.entities.novelty import NoveltySettings
+from extractors.fetching import parse_allowed_host
 from extractors.models import FetchSettings
 from extractors.polling import FeedSource
 from extractors.topic import TopicSettings, merged_terms
@@ -32,8 +32,6 @@ LOCK_WAIT_ENV = "MALI_MONITOR_LOCK_WAIT_S"
 DEFAULT_CRON = "*/30 * * * *"
 LOCAL_CONFIG = "mali-monitor.toml"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?$")
 
 
 class ConfigError(Exception):
@@ -48,6 +46,9 @@ class WarehouseSection(_Section):
     path: str = "mali-monitor.duckdb"
     # how long a run or a query waits for another process's lock before giving up
     lock_wait_s: float = Field(default=10.0, ge=0, le=3600)
+    # refresh a Parquet export of every table here after each run ("": none); a relative
+    # path is taken from the warehouse's folder
+    export_dir: str = ""
 
 
 class FeedSection(_Section):
@@ -93,7 +94,8 @@ class FetchSection(_Section):
     retry_delay_s: float = Field(default=5.0, ge=0, le=600)
     batch_size: int = Field(default=20, gt=0, le=1000)
     max_workers: int = Field(default=8, gt=0, le=64)
-    # host names or IP networks reachable even though private (see README, "SSRF policy")
+    # IP addresses/networks (and host names) reachable even though private, each optionally
+    # with a port: "10.0.0.5", "10.1.0.0/16", "127.0.0.1:8080", "[::1]:8080" (README, "SSRF policy")
     allowed_hosts: list[str] = Field(default_factory=list)
     backoff_after_failures: int = Field(default=3, ge=1, le=100)
     backoff_max_hours: float = Field(default=24.0, gt=0, le=24 * 30)
@@ -101,20 +103,14 @@ class FetchSection(_Section):
     @field_validator("allowed_hosts")
     @classmethod
     def _hosts_or_networks(cls, values: list[str]) -> list[str]:
+        """Each entry read as the fetcher reads it, kept in canonical form ("[::1]" -> "::1",
+        "Feeds.Example.org:8443" -> "feeds.example.org:8443")."""
         cleaned = []
         for value in values:
-            entry = value.strip().lower()
-            if entry.startswith("[") and entry.endswith("]"):
-                entry = entry[1:-1]  # "[::1]" as written in a URL
             try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                if not _HOST_NAME.match(entry):
-                    raise ValueError(
-                        f"{value!r} is neither a host name nor an IP address or network "
-                        f"(CIDR); ports and URLs are not accepted: the policy is per host"
-                    ) from None
-            cleaned.append(entry)
+                cleaned.append(str(parse_allowed_host(value)))
+            except ValueError as e:
+                raise ValueError(f"entry {value!r}: {e}") from None
         return cleaned
 
 
@@ -150,26 +146,47 @@ def _env_name(value: str | None) -> str | None:
     return value
 
 
+def _block_name(value: str) -> str:
+    """A Prefect block document name ("" = none): lowercase letters, digits and dashes."""
+    if value and not re.fullmatch(r"[a-z0-9-]+", value):
+        raise ValueError(
+            "must be the NAME of a Prefect Secret block (lowercase letters, digits and "
+            "dashes), not its value"
+        )
+    return value
+
+
 class EmailSection(_Section):
     host: str = "localhost"
     port: int = Field(default=25, gt=0, lt=65536)
     tls: Literal["none", "starttls", "ssl"] = "none"
     sender: str = "monitor@example.org"
     recipients: list[str] = Field(default_factory=list)
+    # secrets: the environment variable first; when it is unset or empty, the Secret block
     username_env: str | None = "MALI_MONITOR_SMTP_USER"
     password_env: str | None = "MALI_MONITOR_SMTP_PASSWORD"
+    username_block: str = ""  # names of Prefect Secret blocks ("" = none)
+    password_block: str = ""
+    allow_insecure_auth: bool = False  # login with tls = "none" to a host not loopback
     timeout_s: float = Field(default=30.0, gt=0, le=600)
 
     _check_env = field_validator("username_env", "password_env")(
         classmethod(lambda cls, v: _env_name(v))
     )
+    _check_block = field_validator("username_block", "password_block")(
+        classmethod(lambda cls, v: _block_name(v))
+    )
 
 
 class SlackSection(_Section):
-    webhook_url_env: str = "MALI_MONITOR_SLACK_WEBHOOK"
+    webhook_url_env: str = "MALI_MONITOR_SLACK_WEBHOOK"  # first; else the Secret block
+    webhook_url_block: str = ""  # name of a Prefect Secret block ("" = none)
     timeout_s: float = Field(default=30.0, gt=0, le=600)
 
     _check_env = field_validator("webhook_url_env")(classmethod(lambda cls, v: _env_name(v)))
+    _check_block = field_validator("webhook_url_block")(
+        classmethod(lambda cls, v: _block_name(v))
+    )
 
 
 class AlertsSection(_Section):
@@ -225,6 +242,13 @@ class Settings(_Section):
     @property
     def db_path(self) -> Path:
         return Path(self.warehouse.path).expanduser()
+
+    def export_dir(self) -> Path | None:
+        """`[warehouse] export_dir`, relative paths taken from the warehouse's folder."""
+        if not self.warehouse.export_dir.strip():
+            return None
+        path = Path(self.warehouse.export_dir).expanduser()
+        return path if path.is_absolute() else self.db_path.parent / path
 
     def feed_sources(self) -> list[FeedSource]:
         return [FeedSource(f.url, f.name, f.language) for f in self.feeds]

@@ -59,6 +59,25 @@ def test_alerts_test_email_failure_is_the_exact_error_and_exit_2(
     assert "Traceback" not in err
 
 
+def test_alerts_test_email_refuses_a_login_in_clear_to_another_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MALI_MONITOR_SMTP_USER", "mali-ops-user")
+    monkeypatch.setenv("MALI_MONITOR_SMTP_PASSWORD", "Pa55-w0rd-do-not-leak")
+    config = email_config(tmp_path, 25)
+    config.write_text(config.read_text().replace("127.0.0.1", "smtp.example.org"))
+    code = main(["alerts", "test", "--channel", "email", "--config", str(config)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert (
+        "mali-monitor alerts: error: email via smtp.example.org:25: refusing to log in without "
+        'TLS (tls = "none") to a host that is not loopback'
+    ) in err
+    assert 'tls = "starttls"' in err and 'tls = "ssl"' in err
+    assert "allow_insecure_auth = true" in err
+    assert "mali-ops-user" not in err and "Pa55-w0rd" not in err and "Traceback" not in err
+
+
 def test_alerts_test_slack(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from test_alerts_support import (
     client_context,
     every_text_value,
     free_port,
+    leaked,
+    non_loopback_address,
     parts,
     self_signed,
     server_context,
@@ -206,29 +209,84 @@ def test_login_and_a_password_that_never_reaches_the_warehouse_or_the_log(
     db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    password = "Pa55-w0rd-do-not-leak"
+    user, password = "mali-ops-user", "Pa55-w0rd-do-not-leak"
     digest = example_digest("email")
     with SmtpServer(
-        authenticator=authenticator("monitor", password), auth_require_tls=False
+        authenticator=authenticator(user, password), auth_require_tls=False
     ) as server:
-        smtp_sender(server.port, username="monitor", password=SecretStr(password)).send(digest)
+        smtp_sender(server.port, username=user, password=SecretStr(password)).send(digest)
     assert len(server.received) == 1
 
-    echoing = authenticator("monitor", "the-right-one", echo=True)
+    echoing = authenticator(user, "the-right-one", echo=True)  # echoes user and password
     with SmtpServer(authenticator=echoing, auth_require_tls=False) as server, warehouse(
         db_path
     ) as con:
         standard_findings(con)
-        sender = smtp_sender(server.port, username="monitor", password=SecretStr(password))
+        sender = smtp_sender(
+            server.port, username=user, password=SecretStr(password),
+            username_source="$MALI_MONITOR_SMTP_USER",
+        )
         report = deliver_pending(con, [sender], run_id=RUN, max_attempts=10, now=NOW)
         assert report.failed == 2 and server.received == []
         rows = alert_rows(con)
         for row in rows.values():
-            assert "login as monitor failed: 535" in row["last_error"]
-            assert "***" in row["last_error"]  # the server echoed it; we scrubbed it
+            assert row["last_error"] == (
+                f"email via 127.0.0.1:{server.port}: login failed (user from "
+                f"$MALI_MONITOR_SMTP_USER): 535 5.7.8 bad credentials for ***: ***"
+            )
         values = every_text_value(con)
-    assert values and not [v for v in values if password in v]
-    assert password not in report.summary()
     ours = [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]
-    assert ours and not [m for m in ours if password in m]  # (mail.log is the test server)
+    assert ours  # (mail.log is the test server)
+    for secret in (user, password):
+        assert not [v for v in values if leaked(secret, v)]
+        assert not leaked(secret, report.summary())
+        assert not [m for m in ours if leaked(secret, m)]
     assert password not in repr(sender.__dict__)
+
+
+def test_login_without_tls_is_refused_before_connecting_unless_loopback_or_allowed() -> None:
+    """A password over plain SMTP only to 127.0.0.0/8, ::1 or localhost, unless
+    allow_insecure_auth; the refusal comes when the sender is built: nothing is sent, no
+    connection is even opened."""
+    address = non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    user, password = "mali-ops-user", "Pa55-w0rd-do-not-leak"
+    login = {"username": user, "password": SecretStr(password)}
+    with socket.socket() as listener:  # stands where the SMTP server would be
+        listener.bind((address, 0))
+        listener.listen()
+        listener.settimeout(0.3)
+        port = listener.getsockname()[1]
+        with pytest.raises(DeliveryError) as refused:
+            smtp_sender(port, host=address, **login).send(example_digest("email"))
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody connected
+    assert str(refused.value) == (
+        f"email via {address}:{port}: refusing to log in without TLS (tls = \"none\") to a "
+        "host that is not loopback (127.0.0.0/8, ::1, localhost): the password would cross "
+        "the network in clear; nothing was sent. Set [alerts.email] tls = \"starttls\" "
+        "(usually port 587) or tls = \"ssl\" (usually port 465), or allow_insecure_auth = "
+        "true if the network to the server is trusted"
+    )
+    assert refused.value.channel == "email"
+    assert user not in str(refused.value) and password not in str(refused.value)
+
+    # no login: no password to protect; allowed: the user's choice
+    smtp_sender(1, host=address)
+    with SmtpServer(host=address, authenticator=authenticator(user, password),
+                    auth_require_tls=False) as server:
+        smtp_sender(server.port, host=address, allow_insecure_auth=True, **login).send(
+            example_digest("email")
+        )
+    assert len(server.received) == 1
+
+    # loopback hosts, in every spelling, need no TLS
+    for host in ("localhost", "LOCALHOST", "127.0.0.1", "127.0.0.2", "::1", "[::1]"):
+        smtp_sender(1, host=host, **login)
+    with SmtpServer(authenticator=authenticator(user, password), auth_require_tls=False) as server:
+        smtp_sender(server.port, host="localhost", **login).send(example_digest("email"))
+    assert len(server.received) == 1
+    # and with TLS the login goes anywhere (checked when sending, not here)
+    smtp_sender(1, host=address, tls="starttls", **login)
+    smtp_sender(1, host=address, tls="ssl", **login)

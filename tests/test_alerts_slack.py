@@ -22,6 +22,7 @@ from test_alerts_support import (
     alert_rows,
     every_text_value,
     free_port,
+    leaked,
     many_findings,
     standard_findings,
     warehouse,
@@ -275,3 +276,61 @@ def test_the_webhook_url_never_reaches_the_warehouse_or_the_log(
     with pytest.raises(DeliveryError) as bad:
         SlackSender(SecretStr("hooks.slack.com/services/T0/B0/" + token))
     assert token not in str(bad.value) and "https://" in str(bad.value)
+
+
+TOKEN = "s3cr3tT0k3nW3bh00kXYZ"  # the last segment of SlackWebhook.url()
+
+
+@pytest.mark.parametrize("status", [400, 500])
+def test_an_endpoint_echoing_its_webhook_url_leaves_no_piece_of_the_token(
+    hook: SlackWebhook, db_path: Path, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    """A long error body repeating the URL and the token, and ending in a copy the server
+    cut itself: redacted before anything is cut, so no 6 characters of the token remain in
+    the error, the log, the report or the warehouse."""
+    caplog.set_level(logging.DEBUG)
+    url = hook.url()
+    body = "no_service " + f"bad webhook {url} token={TOKEN} " * 12 + url[:-4]
+    assert len(body) > 1000
+    hook.script = [(status, {}, body)] * 4  # a 500 is retried once within a send
+
+    with pytest.raises(DeliveryError) as error:
+        slack(hook).send(example_digest("slack"))
+    text = str(error.value)
+    assert text.startswith(f"slack webhook: HTTP {status} no_service bad webhook *** token=***")
+    assert not leaked(TOKEN, text)
+
+    with warehouse(db_path) as con:
+        standard_findings(con, channels=["slack"])
+        report = deliver_pending(con, [slack(hook)], run_id=RUN, max_attempts=10, now=NOW)
+        assert report.failed == 2
+        errors = [row["last_error"] for row in alert_rows(con).values()]
+        assert all(e.startswith(f"slack webhook: HTTP {status} no_service") for e in errors)
+        values = every_text_value(con)
+    for secret in (TOKEN, "T0123ABCD", "B0456EFGH"):
+        assert not [v for v in values if leaked(secret, v)], secret
+        assert not leaked(secret, report.summary())
+        assert not leaked(secret, caplog.text)
+    assert url.split("/services/")[0] not in caplog.text  # (not even the test server's host)
+
+
+def test_only_https_or_a_loopback_http_webhook_is_accepted() -> None:
+    path = "/services/T0/B0/" + TOKEN
+    for url in (
+        "https://hooks.slack.com" + path, "HTTPS://hooks.slack.com" + path,
+        "http://127.0.0.1:8080" + path, "http://localhost:8080" + path,
+        "http://[::1]:8080" + path, "http://127.0.0.5" + path,
+    ):
+        assert SlackSender(SecretStr(url)).channel == "slack"
+    for url in (
+        "http://hooks.slack.com" + path, "http://10.0.0.5" + path,
+        "http://127.0.0.1@hooks.slack.com" + path, "http://localhost.example.org" + path,
+        "ftp://hooks.slack.com" + path, "hooks.slack.com" + path, "https://" + path,
+    ):
+        with pytest.raises(DeliveryError) as refused:
+            SlackSender(SecretStr(url), source="$MALI_MONITOR_SLACK_WEBHOOK")
+        assert str(refused.value) == (
+            "slack: the webhook URL must start with https:// (http:// only to a loopback "
+            "host: 127.0.0.1, ::1, localhost); its value, from $MALI_MONITOR_SLACK_WEBHOOK, "
+            "is not shown"
+        ), url

@@ -32,10 +32,33 @@ NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 RUN = "run-0001"
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+def non_loopback_address() -> str | None:
+    """An IPv4 address of this machine that is not loopback (the one its default route
+    would use; no packet is sent), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = s.getsockname()[0]
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def pieces(secret: str, size: int = 6) -> list[str]:
+    """Every run of `size` characters of a secret (lower case): none may be shown."""
+    return [secret[i : i + size].lower() for i in range(len(secret) - size + 1)]
+
+
+def leaked(secret: str, text: str, size: int = 6) -> list[str]:
+    """The pieces of `secret` of `size` characters that `text` shows (any case)."""
+    low = text.lower()
+    return [p for p in pieces(secret, size) if p in low]
 
 
 # --- SMTP --------------------------------------------------------------------------------
@@ -60,13 +83,14 @@ class _Recorder:
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1: every accepted message is parsed back into `received`."""
+    """aiosmtpd on 127.0.0.1 (or `host`): every accepted message is parsed back into
+    `received`."""
 
-    def __init__(self, port: int | None = None, **kwargs: Any) -> None:
-        self.port = port or free_port()
+    def __init__(self, port: int | None = None, host: str = "127.0.0.1", **kwargs: Any) -> None:
+        self.port = port or free_port(host)
         self.recorder = _Recorder()
         self.controller = Controller(
-            self.recorder, hostname="127.0.0.1", port=self.port, ready_timeout=5, **kwargs
+            self.recorder, hostname=host, port=self.port, ready_timeout=5, **kwargs
         )
 
     @property
@@ -82,15 +106,18 @@ class SmtpServer:
 
 
 def authenticator(username: str, password: str, *, echo: bool = False) -> Any:
-    """Accept exactly (username, password); a rejection echoes the password when `echo`
-    (a hostile or buggy server), to prove it is scrubbed."""
+    """Accept exactly (username, password); a rejection echoes the user name and password
+    when `echo` (a hostile or buggy server), to prove they are redacted."""
 
     def check(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
         login = auth_data.login.decode() if isinstance(auth_data.login, bytes) else ""
         given = auth_data.password.decode() if isinstance(auth_data.password, bytes) else ""
         if login == username and given == password:
             return AuthResult(success=True)
-        message = f"535 5.7.8 bad credentials {given}" if echo else "535 5.7.8 bad credentials"
+        message = (
+            f"535 5.7.8 bad credentials for {login}: {given}" if echo
+            else "535 5.7.8 bad credentials"
+        )
         return AuthResult(success=False, handled=False, message=message)
 
     return check

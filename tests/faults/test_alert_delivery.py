@@ -1,14 +1,25 @@
 """SMTP down during a run: the alerts of the new actor and town wait in the outbox as
 failed; the next run, with the server up, delivers each exactly once; a third sends nothing.
-(Delivery-level faults, Slack 429/500 included, are in tests/test_alerts_*.py.)"""
+A Slack endpoint echoing its webhook URL in long errors: no piece of the token reaches the
+warehouse or the log. (Delivery-level faults, Slack 429/500 included, are in
+tests/test_alerts_*.py.)"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import duckdb
 import pytest
 from feedsite import article_page, rss
-from test_alerts_support import SmtpServer, free_port, parts
+from test_alerts_support import (
+    SlackWebhook,
+    SmtpServer,
+    every_text_value,
+    free_port,
+    leaked,
+    parts,
+)
 
 from flows.ingest import ingest
 
@@ -85,3 +96,36 @@ def test_alerts_wait_while_smtp_is_down_then_arrive_exactly_once(
                 "('Katiba Serma', 'Dinangourou')") == [(2,)]
     assert [s for (s,) in rows(warehouse, "select status from runs")] == ["completed"] * 3
     assert_nothing_stored_twice(warehouse)
+
+
+def test_a_slack_endpoint_echoing_its_webhook_url_leaks_no_piece_of_it(
+    hostile: HostileServer, warehouse: Path, write_config, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    token = "s3cr3tT0k3nW3bh00kXYZ"
+    page = hostile.route("/news/dinangourou", respond(200, article_page(*SERMA)))
+    feed = hostile.route("/feed.xml", respond(200, rss("Sahel", [
+        {"title": SERMA[0], "link": page, "description": "Attack in central Mali."},
+    ]), content_type="application/rss+xml"))
+    config = str(write_config(feeds=[feed], alerts={
+        "channels": ["slack"], "slack": {"timeout_s": 5},
+    }))
+    with SlackWebhook() as hook:
+        url = hook.url()
+        monkeypatch.setenv("MALI_MONITOR_SLACK_WEBHOOK", url)
+        body = "invalid_payload " + f"{url} token={token} " * 15 + url[:-5]
+        hook.script = [(500, {}, body)] * 2  # retried once within the send
+        run = ingest(config, str(warehouse))
+
+    assert (run["alerts"]["sent"], run["alerts"]["failed"]) == (0, 2)
+    for status, attempts, error in alert_state(warehouse).values():
+        assert (status, attempts) == ("failed", 1)
+        assert error.startswith("slack webhook: HTTP 500 invalid_payload ***")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        values = every_text_value(con)
+    for secret in (token, "T0123ABCD", "B0456EFGH"):
+        assert not [v for v in values if leaked(secret, v)], secret
+        assert not leaked(secret, caplog.text), secret
