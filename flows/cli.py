@@ -15,6 +15,7 @@ from extractors.errors import MonitorError
 from flows.output import FORMATTERS, run_summary
 from flows.prefect_server import PrefectServerError
 from flows.settings import ConfigError, Settings, load_settings
+from flows.since import SinceError
 from warehouse.errors import WarehouseError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -51,10 +52,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "examples:\n  mali-monitor trigger\n  mali-monitor trigger --wait",
     ),
     "query": (
-        "run SQL on the warehouse (read-only) and print the result",
+        "run one read-only SQL statement on the warehouse's read copy and print the result "
+        "(sandboxed: no file, network or extension access)",
         "examples:\n  mali-monitor query \"select count(*) from articles where is_seed\"\n"
         "  mali-monitor query \"select * from runs order by started_at desc limit 5\" "
-        "--format json",
+        "--format json\n"
+        "  mali-monitor query --live \"select status, count(*) from alerts group by 1\"",
+    ),
+    "export": (
+        "write the warehouse's tables as Parquet (or CSV) files for other engines: one file "
+        "per table, articles partitioned by month; reads the read copy, never waits for a run",
+        "examples:\n  mali-monitor export ~/mali/export\n"
+        "  mali-monitor export /tmp/last-week --since 7d --format csv\n"
+        "  duckdb -c \"select month, count(*) from read_parquet('export/articles/*/*.parquet', "
+        "hive_partitioning=true) group by 1\"",
     ),
     "gazetteer": (
         "towns: `gazetteer import FILE` adds a GeoNames country extract (ML.txt, NE.txt, "
@@ -140,7 +151,28 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("sql", metavar="SQL", help="one SQL statement")
     query.add_argument("--db", metavar="PATH", help=db_help)
     query.add_argument("--config", metavar="PATH", help=config_help)
-    query.add_argument("--format", choices=sorted(FORMATTERS), default="table")
+    query.add_argument(
+        "--format", choices=sorted(FORMATTERS), default="table",
+        help="table (default), csv or json",
+    )
+    query.add_argument(
+        "--live", action="store_true",
+        help="read the warehouse itself, waiting for a running ingest, instead of its read "
+        "copy (published after every run)",
+    )
+
+    export = command("export")
+    export.add_argument("dir", metavar="DIR", help="folder to write (created; tables in it "
+                        "are replaced, each at once)")
+    export.add_argument("--format", choices=["parquet", "csv"], default="parquet",
+                        help="parquet (default) or csv")
+    export.add_argument("--since", metavar="WHEN", default=None,
+                        help="only rows from this span or date on: 30d, 12h, 2026-11-01")
+    export.add_argument("--live", action="store_true",
+                        help="read the warehouse itself (waiting for a run) instead of its "
+                        "read copy")
+    export.add_argument("--db", metavar="PATH", help=db_help)
+    export.add_argument("--config", metavar="PATH", help=config_help)
 
     alerts = command("alerts")
     alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
@@ -274,9 +306,52 @@ def cmd_query(args: argparse.Namespace) -> int:
     from warehouse.query import run_query
 
     settings = _settings(args, require_feeds=False)
-    result = run_query(settings.db_path, args.sql, lock_wait_s=settings.warehouse.lock_wait_s)
+    source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
+    result = run_query(source, args.sql, lock_wait_s=settings.warehouse.lock_wait_s)
     if result.columns:
         print(FORMATTERS[args.format](result.columns, result.rows))
+    return EXIT_OK
+
+
+def _read_copy_or_warehouse(db_path: Path) -> Path:
+    """The read copy, which no run ever holds; a note on stderr when the warehouse changed
+    after it was published. Without a copy (a warehouse from before copies were published),
+    the warehouse itself, as `--live`."""
+    from warehouse.publish import freshness, read_copy_path
+
+    state = freshness(db_path)
+    if state is None:
+        if db_path.exists():
+            print(
+                f"note: no read copy beside {db_path} yet (the next run or `mali-monitor "
+                f"init` publishes one); reading the warehouse itself",
+                file=sys.stderr,
+            )
+        return db_path
+    if state.is_stale and state.warehouse_changed_at is not None:
+        print(
+            f"note: read copy of {state.published_at:%Y-%m-%d %H:%M:%S} UTC; the warehouse "
+            f"changed at {state.warehouse_changed_at:%H:%M:%S} UTC (a run is writing, or "
+            f"its publish failed); `--live` reads the warehouse itself",
+            file=sys.stderr,
+        )
+    return read_copy_path(db_path)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from flows.since import parse_since
+    from warehouse.export import export_tables
+
+    settings = _settings(args, require_feeds=False)
+    since = parse_since(args.since) if args.since else None
+    source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
+    done = export_tables(
+        source, args.dir, fmt=args.format, since=since,
+        lock_wait_s=settings.warehouse.lock_wait_s,
+    )
+    for table in done.tables:
+        print(f"{table.rows:>9} rows  {table.path}")
+    print(f"exported {len(done.tables)} tables to {done.folder} in {done.seconds:.1f} s")
     return EXIT_OK
 
 
@@ -310,6 +385,7 @@ HANDLERS = {
     "serve": cmd_serve,
     "trigger": cmd_trigger,
     "query": cmd_query,
+    "export": cmd_export,
     "alerts": cmd_alerts,
     "gazetteer": cmd_gazetteer,
     "demo": cmd_demo,
@@ -330,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _private_files()
     try:
         return HANDLERS[args.command](args)
-    except (ConfigError, WarehouseError, MonitorError, PrefectServerError) as e:
+    except (ConfigError, WarehouseError, MonitorError, PrefectServerError, SinceError) as e:
         print(f"mali-monitor {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -43,9 +43,11 @@ from flows.output import summary_markdown
 from flows.settings import Settings, load_settings
 from warehouse import entities as entity_store
 from warehouse import signatures, store
-from warehouse.connection import connect
+from warehouse.connection import opened, run_lock
 from warehouse.errors import WarehouseError
+from warehouse.export import export_tables
 from warehouse.migrations import migrate
+from warehouse.publish import publish_read_copy, read_copy_path
 
 MAX_WORKERS = 8
 SUMMARY_ARTIFACT_KEY = "ingest-summary"
@@ -240,6 +242,32 @@ def record_polls_task(
         store.insert_errors(con, poll.errors, run_id)
 
 
+@task(name="publish-read-copy", cache_policy=NO_CACHE)
+def publish_read_copy_task(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    """Readers' snapshot of the warehouse (warehouse.publish); a failure is logged and
+    leaves the previous copy, it does not fail the run."""
+    try:
+        published = publish_read_copy(con, settings.db_path)
+    except WarehouseError as e:
+        get_run_logger().error("%s", e)
+        return f"not published: {e}"
+    return f"{published.path} ({published.bytes / 1e6:.1f} MB in {published.seconds:.1f} s)"
+
+
+@task(name="refresh-export", cache_policy=NO_CACHE)
+def refresh_export_task(settings: Settings) -> str:
+    """`[warehouse] export_dir`: the tables as Parquet, from the read copy just published
+    (the writer's file is already let go). A failure is logged; the run stands."""
+    folder = settings.export_dir()
+    assert folder is not None
+    try:
+        done = export_tables(read_copy_path(settings.db_path), folder)
+    except WarehouseError as e:
+        get_run_logger().error("%s", e)
+        return f"not refreshed: {e}"
+    return f"{done.folder} ({len(done.tables)} tables in {done.seconds:.1f} s)"
+
+
 @task(name="publish-summary", cache_policy=NO_CACHE)
 def publish_summary_task(summary: dict[str, Any]) -> None:
     """The run's summary as a Prefect markdown artifact, visible in the UI and to `trigger`."""
@@ -274,23 +302,34 @@ def ingest(
     stored, new actors and towns recorded, and pending alerts delivered (unless
     `deliver_alerts` is off: they then wait in the outbox)."""
     settings = load_settings(config_path, feed_urls=feed_urls, db_path=db_path)
-    con = connect(settings.db_path, create=False, lock_wait_s=settings.warehouse.lock_wait_s)
     try:
-        migrate(con)
-        return _run(
-            con, settings, deliver_alerts=deliver_alerts, ignore_backoff=bool(feed_urls)
-        )
+        with run_lock(settings.db_path, wait_s=settings.warehouse.lock_wait_s):
+            with _writing(settings) as con:
+                migrate(con)
+            return _run(settings, deliver_alerts=deliver_alerts, ignore_backoff=bool(feed_urls))
     except duckdb.Error as e:  # e.g. a full disk outside a batch: one clear error
         raise WarehouseError(
             f"the warehouse {settings.db_path} failed during the run: {e}",
             path=str(settings.db_path),
         ) from e
-    finally:
-        con.close()
+
+
+def _writing(settings: Settings) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The warehouse, open for one step's reads and writes. The run holds the file only
+    while it uses it, never while it fetches, so a reader opening the writer's file by
+    mistake blocks one step at most (and the run lock keeps runs apart meanwhile)."""
+    return opened(settings.db_path, create=False, lock_wait_s=settings.warehouse.lock_wait_s)
+
+
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS), log_prints=False)
+def scheduled_ingest() -> dict[str, Any]:
+    """The flow `serve` deploys: no parameters, so a run started through the API cannot pick
+    the configuration or the warehouse; `serve` sets MALI_MONITOR_CONFIG and MALI_MONITOR_DB
+    for its flow-run processes (flows.serve)."""
+    return ingest.fn()
 
 
 def _run(
-    con: duckdb.DuckDBPyConnection,
     settings: Settings,
     *,
     deliver_alerts: bool,
@@ -299,15 +338,16 @@ def _run(
     logger = get_run_logger()
     run_id = str(uuid.uuid4())
     started_at = datetime.now(UTC)  # also the time feeds are polled, for their backoff
-    store.start_run(con, run_id, started_at)
     counts = store.RunCounts()
     errors_by_feed: Counter[str] = Counter()
     entities_new = 0
+    feeds = settings.feed_sources()
+    with _writing(settings) as con:
+        store.start_run(con, run_id, started_at)
+        states = store.feed_states(con, [f.url for f in feeds])
     fetcher = HttpFetcher(settings.fetch_settings())
     try:
         topic = TopicFilter(settings.topic_settings())
-        feeds = settings.feed_sources()
-        states = store.feed_states(con, [f.url for f in feeds])
         policy = settings.backoff_policy()
         feeds, backed_off = backoff.split_due(
             feeds,
@@ -348,12 +388,14 @@ def _run(
             errors_by_feed[r.feed_url] += len(r.errors)
         entries = [e for r in results for e in r.entries]
         counts.entries_seen = len(entries)
-        known = store.known_canonical_urls(con, [canonical_url(e.url) for e in entries])
-        selection = select_entries(entries, known, topic)
+        with _writing(settings) as con:
+            known = store.known_canonical_urls(con, [canonical_url(e.url) for e in entries])
+            selection = select_entries(entries, known, topic)
+            store.save_batch(
+                con, run_id=run_id, articles=[], entry_keys=[], skipped=selection.skipped,
+                errors=[],
+            )
         counts.skipped += len(selection.skipped)
-        store.save_batch(
-            con, run_id=run_id, articles=[], entry_keys=[], skipped=selection.skipped, errors=[]
-        )
         logger.info(
             "%d feeds polled (%d unchanged), %d entries: %d to fetch, %d off topic, %d known",
             counts.feeds_polled, counts.not_modified, counts.entries_seen,
@@ -375,8 +417,9 @@ def _run(
             # The writer's state is loaded while the first pages are fetched, and only when
             # there is something to write: a run where no feed changed never pays for it.
             if batches:
-                index = build_dedup_index_task(con, settings.dedup_settings())
-                recognizer = build_recognizer_task(con, settings)
+                with _writing(settings) as con:
+                    index = build_dedup_index_task(con, settings.dedup_settings())
+                    recognizer = build_recognizer_task(con, settings)
             # Pages are fetched in parallel; dedup, entities and storage run here, one batch
             # at a time in submission order, so which copy of a story is its original, and
             # which article first names an entity, never depends on which page answered
@@ -387,9 +430,10 @@ def _run(
                 writes = extract_entities_task(
                     recognizer, outcome, settings.novelty_settings(), spans
                 )
-                saved = store_batch_task(
-                    con, outcome, run_id, dedup, writes, settings.alerts.channels
-                )
+                with _writing(settings) as con:
+                    saved = store_batch_task(
+                        con, outcome, run_id, dedup, writes, settings.alerts.channels
+                    )
                 if recognizer is not None and writes is not None:
                     recognizer.remember(writes)
                 decided.update(outcome.stored_entry_keys.values())
@@ -406,23 +450,30 @@ def _run(
         unresolved = {
             e.feed_url for e in selection.to_fetch if canonical_url(e.url) not in decided
         }
-        record_polls_task(con, results, unresolved, states, run_id, policy, started_at)
+        with _writing(settings) as con:
+            record_polls_task(con, results, unresolved, states, run_id, policy, started_at)
         report = None
         if deliver_alerts:
-            report, problems = deliver_alerts_task(con, settings, run_id)
+            with _writing(settings) as con:
+                report, problems = deliver_alerts_task(con, settings, run_id)
             counts.errors += len(problems)
     except BaseException as e:
         try:
-            store.finish_run(
-                con, run_id, counts, status="failed", message=f"{type(e).__name__}: {e}"
-            )
-        except WarehouseError as unrecorded:  # the next run marks it 'interrupted'
+            with _writing(settings) as con:
+                store.finish_run(
+                    con, run_id, counts, status="failed", message=f"{type(e).__name__}: {e}"
+                )
+                publish_read_copy_task(con, settings)
+        except (WarehouseError, duckdb.Error) as unrecorded:  # the next run marks it
             logger.error("could not record the failure of run %s: %s", run_id, unrecorded)
         raise
     finally:
         fetcher.close()
         runners.release_process_resources()
-    store.finish_run(con, run_id, counts)
+    with _writing(settings) as con:
+        store.finish_run(con, run_id, counts)
+        read_copy = publish_read_copy_task(con, settings)
+    export = refresh_export_task(settings) if settings.export_dir() else None
     summary = {
         "run_id": run_id,
         "flow_run_id": str(flow_run.id) if flow_run.id else None,
@@ -436,6 +487,8 @@ def _run(
             for b in backed_off
         ],
         "alerts": _alert_summary(report, settings, deliver_alerts),
+        "read_copy": read_copy,
+        "export": export,
     }
     publish_summary_task(summary)
     logger.info("run %s finished: %s", run_id, summary)

@@ -86,6 +86,10 @@ def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
     alerts = summary.get("alerts") or {}
     if alerts.get("text"):
         lines += ["  " + line for line in alerts["text"].splitlines()]
+    if summary.get("read_copy"):
+        lines.append(f"  read copy      {summary['read_copy']}")
+    if summary.get("export"):
+        lines.append(f"  export         {summary['export']}")
     if summary["errors"]:
         lines.append(
             f"  see them with: mali-monitor query \"select stage, url, error from fetch_errors "

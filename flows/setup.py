@@ -19,6 +19,7 @@ from warehouse import entities as entity_store
 from warehouse import signatures, store
 from warehouse.connection import opened, transaction
 from warehouse.migrations import migrate
+from warehouse.publish import publish_read_copy
 from warehouse.seeds import seed_files
 
 
@@ -56,6 +57,7 @@ def initialise(
                 entities_added = entity_store.save_entity_writes(
                     con, writes, run_id=None, article_ids={a.article_id for a in seeds}
                 )
+        publish_read_copy(con, db_path)
     return InitResult(
         path=db_path,
         migrations_applied=[f"{m.version:03d}_{m.name}" for m in applied],
@@ -90,4 +92,5 @@ def import_gazetteer(db_path: Path, file: Path) -> tuple[int, int]:
             added = entity_store.import_places(
                 con, places, source=file.name, now=datetime.now(UTC)
             )
+        publish_read_copy(con, db_path)
     return added, len(places)

@@ -15,6 +15,8 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # no telemetry writes, no network
+# a `mali-monitor run` child starts its own ephemeral server: give it time on a busy machine
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 for variable in ("MALI_MONITOR_CONFIG", "MALI_MONITOR_DB"):
     os.environ.pop(variable, None)
 

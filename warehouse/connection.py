@@ -12,7 +12,9 @@ becomes a `WarehouseError` naming the file: nothing of it is stored.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -78,8 +80,11 @@ def connect(
                 ) from e
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(
-                    f"the warehouse {db_path} is in use by another process (a running ingest or "
-                    f"an open duckdb shell); wait for it to finish or close it, then try again",
+                    f"the warehouse {db_path} is in use by another process"
+                    f"{_holder(e)} (a running ingest, or a notebook or duckdb shell "
+                    f"opened on the warehouse itself instead of its read copy "
+                    f"{db_path.stem}.read.duckdb); wait for it to finish or close it, "
+                    f"then try again",
                     path=str(db_path),
                 ) from e
             time.sleep(min(LOCK_POLL_S, max(deadline - time.monotonic(), 0.0)))
@@ -91,6 +96,52 @@ def connect(
         if is_new:
             owner_only(db_path)
         return con
+
+
+_HOLDER = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def _holder(error: duckdb.Error) -> str:
+    """", held by PROGRAM (PID n)" as DuckDB reports it, or nothing."""
+    found = _HOLDER.search(str(error))
+    return f", held by {found['program']} (PID {found['pid']})" if found else ""
+
+
+@contextmanager
+def run_lock(db_path: str | Path, *, wait_s: float | None = None) -> Iterator[None]:
+    """One ingest at a time on a warehouse, for the whole run.
+
+    The writer opens the DuckDB file only while it writes, so DuckDB's own lock no longer
+    keeps two runs apart between their writes; this advisory lock (`<warehouse>.run-lock`,
+    holding the PID) does. A second run waits `wait_s`, then raises WarehouseLocked naming
+    the PID. The kernel releases it when the process dies, so a crash never leaves it held.
+    """
+    if wait_s is None:
+        wait_s = default_lock_wait_s()
+    path = Path(db_path).expanduser()
+    lock_path = path.with_name(path.name + ".run-lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                    raise WarehouseLocked(
+                        f"another ingest run{f' (PID {holder})' if holder else ''} is "
+                        f"writing the warehouse {path}; this run stops without fetching "
+                        f"anything; the next scheduled run picks up what is new",
+                        path=str(path),
+                    ) from None
+                time.sleep(min(LOCK_POLL_S, max(deadline - time.monotonic(), 0.0)))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def owner_only(path: Path) -> None:

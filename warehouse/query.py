@@ -92,7 +92,7 @@ def single_read_statement(con: duckdb.DuckDBPyConnection, sql: str, *, path: str
     if kind not in READ_STATEMENTS:
         allowed = ", ".join(sorted(set(READ_STATEMENTS.values())))
         raise QueryRefused(
-            f"refused: {kind.name} statements are not allowed; `query` only reads "
+            f"refused: {kind.name} statements are not allowed; `query` is read-only "
             f"({allowed}, including WITH, DESCRIBE, SHOW and SUMMARIZE). To write "
             f"files use `mali-monitor export DIR` or `--format csv` and a shell redirect",
             path=path,

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from warehouse.publish import read_copy_path
+
 from .hostile_server import HostileServer
 from .support import config_toml
 
@@ -39,6 +41,9 @@ def warehouse(seeded_warehouse: Path, tmp_path: Path) -> Path:
     wal = seeded_warehouse.with_name(seeded_warehouse.name + ".wal")
     if wal.exists():
         shutil.copyfile(wal, path.with_name(path.name + ".wal"))
+    copy = read_copy_path(seeded_warehouse)
+    if copy.exists():
+        shutil.copyfile(copy, read_copy_path(path))
     return path
 
 
