@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from extractors.errors import MonitorError
-from flows.output import FORMATTERS, run_summary
+from flows.output import FORMAT_HELP, FORMATTERS, WIDTH_HELP, render, run_summary
 from flows.prefect_server import PrefectServerError
 from flows.settings import ConfigError, Settings, load_settings
 from flows.since import SinceError
@@ -34,7 +34,9 @@ first steps:
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": (
         "create or migrate the warehouse and load the seed corpus (safe to re-run)",
-        "example:\n  mali-monitor init --db ~/mali/mali-monitor.duckdb",
+        "examples:\n  mali-monitor init\n"
+        "  mkdir -p ~/mali && mali-monitor init --db ~/mali/mali-monitor.duckdb   "
+        "(the folder must exist)",
     ),
     "run": (
         "run one ingest now (a Prefect flow run) and print a summary",
@@ -67,6 +69,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "  duckdb -c \"select month, count(*) from read_parquet('export/articles/*/*.parquet', "
         "hive_partitioning=true) group by 1\"",
     ),
+    "report": (
+        "write one self-contained HTML page (opens offline, no scripts): a map of the towns "
+        "named, a timeline, the new actors and towns with their first article, the most "
+        "reprinted stories and the feeds' health; reads the read copy",
+        "examples:\n  mali-monitor report --out report.html\n"
+        "  mali-monitor report --since 7d --out ~/mali/last-week.html\n"
+        "  mali-monitor report --since all --out all.html --db ~/mali/mali-monitor.duckdb",
+    ),
     "gazetteer": (
         "towns: `gazetteer import FILE` adds a GeoNames country extract (ML.txt, NE.txt, "
         "BF.txt ... from https://download.geonames.org/export/dump/) so villages resolve with "
@@ -74,12 +84,40 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "examples:\n  mali-monitor gazetteer import ML.txt\n"
         "  mali-monitor gazetteer import NE.txt --db ~/mali/mali-monitor.duckdb",
     ),
+    "entities": (
+        "list actors and towns, newest first: kind, first seen, where (source, title and the "
+        "sentence of the first mention), region and coordinates of towns, mentions; reads "
+        "the read copy",
+        "examples:\n  mali-monitor entities --new --since 7d\n"
+        "  mali-monitor entities --kind town --format csv > towns.csv\n"
+        "  mali-monitor entities --new --kind actor --format json",
+    ),
     "alerts": (
-        "alert channels: `alerts test` sends an example digest through email or Slack as "
-        "configured, and prints success or the exact error",
-        "examples:\n  mali-monitor alerts test --channel email\n"
+        "list the alerts outbox (status, channel, entity, attempts, last error); "
+        "`alerts test` sends an example digest through email or Slack as configured, and "
+        "prints success or the exact error",
+        "examples:\n  mali-monitor alerts\n  mali-monitor alerts --status failed --since 2d\n"
+        "  mali-monitor alerts test --channel email\n"
         "  MALI_MONITOR_SLACK_WEBHOOK=https://hooks.slack.com/services/... "
         "mali-monitor alerts test --channel slack --config my.toml",
+    ),
+    "feeds": (
+        "feed health, failing feeds first: last poll and status, failures in a row, last "
+        "error, until when a failing feed is backed off, articles stored; reads the read copy",
+        "examples:\n  mali-monitor feeds\n  mali-monitor feeds --config my.toml --format json",
+    ),
+    "articles": (
+        "list articles, newest first: published, fetched, source, title, URL, language, the "
+        "original a copy duplicates; --search keeps those whose title or text has every word",
+        "examples:\n  mali-monitor articles --since 1d\n"
+        "  mali-monitor articles --search \"Katiba Macina\" --since 30d\n"
+        "  mali-monitor articles --search Ménaka --format csv --width 0",
+    ),
+    "config": (
+        "print the effective configuration, each value with where it came from (default, "
+        "the file, an environment variable, the command line); secrets: only whether set",
+        "examples:\n  mali-monitor config\n  mali-monitor config --config my.toml --format json\n"
+        "  MALI_MONITOR_DB=/srv/mali.duckdb mali-monitor config",
     ),
     "demo": (
         "the whole pipeline offline in one command: invented news served on 127.0.0.1, "
@@ -96,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"mali-monitor {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str) -> argparse.ArgumentParser:
@@ -152,9 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--db", metavar="PATH", help=db_help)
     query.add_argument("--config", metavar="PATH", help=config_help)
     query.add_argument(
-        "--format", choices=sorted(FORMATTERS), default="table",
-        help="table (default), csv or json",
+        "--format", choices=sorted(FORMATTERS), default="table", help=FORMAT_HELP,
     )
+    query.add_argument("--width", metavar="N", type=_width, default=None, help=WIDTH_HELP)
     query.add_argument(
         "--live", action="store_true",
         help="read the warehouse itself, waiting for a running ingest, instead of its read "
@@ -174,8 +213,68 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--db", metavar="PATH", help=db_help)
     export.add_argument("--config", metavar="PATH", help=config_help)
 
+    report = command("report")
+    report.add_argument("--out", metavar="FILE", required=True,
+                        help="the HTML file to write (replaced at once)")
+    report.add_argument("--since", metavar="WHEN", default="30d",
+                        help="what was stored from this span or date on (default 30d): 7d, "
+                        "12h, 2026-11-01, or `all`")
+    report.add_argument("--live", action="store_true",
+                        help="read the warehouse itself (waiting for a run) instead of its "
+                        "read copy")
+    report.add_argument("--db", metavar="PATH", help=db_help)
+    report.add_argument("--config", metavar="PATH", help=config_help)
+
+    def listing_options(parser: argparse.ArgumentParser, *, since: str | None) -> None:
+        if since:
+            parser.add_argument("--since", metavar="WHEN", default=None, help=since)
+        parser.add_argument(
+            "--format", choices=sorted(FORMATTERS), default="table", help=FORMAT_HELP
+        )
+        parser.add_argument("--width", metavar="N", type=_width, default=None, help=WIDTH_HELP)
+        parser.add_argument("--live", action="store_true",
+                            help="read the warehouse itself (waiting for a run) instead of its "
+                            "read copy")
+        parser.add_argument("--db", metavar="PATH", help=db_help)
+        parser.add_argument("--config", metavar="PATH", help=config_help)
+
+    since_help = "only those {} from this span or date on: 7d, 12h, 2026-11-01 (UTC)"
+    entities = command("entities")
+    entities.add_argument("--new", action="store_true",
+                          help="only entities not in the seed baseline (those alerted on)")
+    entities.add_argument("--kind", choices=["actor", "town"], default=None,
+                          help="only actors, or only towns")
+    entities.add_argument("--limit", metavar="N", type=int, default=0,
+                          help="at most N rows, newest first (0, the default: all)")
+    listing_options(entities, since=since_help.format("first seen"))
+
+    feeds = command("feeds")
+    listing_options(feeds, since=None)
+
+    articles = command("articles")
+    articles.add_argument(
+        "--search", metavar="WORDS", default=None,
+        help="only articles whose title or text contains every word, case-insensitively "
+        "(quote several words: --search \"Katiba Macina\")",
+    )
+    articles.add_argument("--limit", metavar="N", type=int, default=0,
+                          help="at most N rows, newest first (0, the default: all)")
+    listing_options(articles, since=since_help.format("fetched"))
+
+    config = command("config")
+    config.add_argument("--config", metavar="PATH", help=config_help)
+    config.add_argument("--db", metavar="PATH", help=db_help)
+    config.add_argument("--format", choices=["toml", "json"], default="toml",
+                        help="toml (default: a valid configuration file, each value's origin "
+                        "in a comment) or json ({key: {value, from}})")
+
     alerts = command("alerts")
-    alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    alerts.add_argument("--status", choices=["pending", "sent", "failed"], default=None,
+                        help="only alerts with this status")
+    alerts.add_argument("--limit", metavar="N", type=int, default=0,
+                        help="at most N rows, newest first (0, the default: all)")
+    listing_options(alerts, since=since_help.format("created"))
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=False)
     alerts_test = alerts_sub.add_parser(
         "test",
         help="send a test alert through one channel",
@@ -185,7 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     alerts_test.add_argument("--channel", choices=["email", "slack"], required=True)
-    alerts_test.add_argument("--config", metavar="PATH", help=config_help)
+    # SUPPRESS: `alerts --config X test` keeps X (a default here would overwrite it)
+    alerts_test.add_argument("--config", metavar="PATH", help=config_help,
+                             default=argparse.SUPPRESS)
 
     gazetteer = command("gazetteer")
     gazetteer_sub = gazetteer.add_subparsers(
@@ -212,7 +313,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mali-monitor")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "(not installed)"
+
+
+def _width(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a width: give a number of characters, or 0 to cut nothing"
+        )
+    return value
+
+
+def _check_feed_urls(urls: Sequence[str]) -> None:
+    """`--feed` values checked as feeds are, and blamed on `--feed` (not on the file)."""
+    from pydantic import ValidationError
+
+    from flows.settings import FeedSection
+
+    for url in urls:
+        try:
+            FeedSection(url=url)
+        except ValidationError:
+            raise ConfigError(
+                f"--feed {url!r} is not a valid feed address: give an http:// or https:// URL"
+            ) from None
+
+
 def _settings(args: argparse.Namespace, *, require_feeds: bool) -> Settings:
+    _check_feed_urls(getattr(args, "feed", None) or [])
     return load_settings(
         getattr(args, "config", None),
         feed_urls=getattr(args, "feed", None) or None,
@@ -309,7 +447,62 @@ def cmd_query(args: argparse.Namespace) -> int:
     source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
     result = run_query(source, args.sql, lock_wait_s=settings.warehouse.lock_wait_s)
     if result.columns:
-        print(FORMATTERS[args.format](result.columns, result.rows))
+        print(render(args.format, result.columns, result.rows, width=args.width))
+    return EXIT_OK
+
+
+# Table caps per column of the listings (without --width); csv and json are never cut.
+LISTING_LIMITS: dict[str, int] = {
+    "name": 32, "region": 16, "evidence": 60, "entity": 32, "last_error": 50, "source": 20,
+    "article": 40, "alert_id": 24, "url": 60, "title": 60, "duplicate_of": 40,
+    "article_id": 20,
+}
+
+
+def _listing(
+    args: argparse.Namespace, query: Any, *, feed_names: bool = False, **options: Any
+) -> int:
+    """Run one listing of warehouse/listings.py on the read copy (`--live`: the warehouse)
+    and print it in `--format`; `feed_names`: pass the configured feeds' names."""
+    from warehouse.listings import read_listing
+
+    settings = _settings(args, require_feeds=False)
+    if getattr(args, "since", None):
+        from flows.since import parse_since
+
+        options["since"] = parse_since(args.since)
+    source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
+    if feed_names:
+        options["names"] = {f.url: f.name for f in settings.feeds}
+    listing = read_listing(source, query, lock_wait_s=settings.warehouse.lock_wait_s, **options)
+    print(render(args.format, listing.columns, listing.rows, width=args.width,
+                 limits=LISTING_LIMITS, short_times=True))
+    return EXIT_OK
+
+
+def cmd_entities(args: argparse.Namespace) -> int:
+    from warehouse.listings import list_entities
+
+    return _listing(args, list_entities, new_only=args.new, kind=args.kind, limit=args.limit)
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from warehouse.listings import list_feeds
+
+    return _listing(args, list_feeds, feed_names=True)
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    from warehouse.listings import list_articles
+
+    words = (args.search or "").split()
+    return _listing(args, list_articles, words=words, limit=args.limit)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from flows.effective_config import FORMATS, effective_config
+
+    print(FORMATS[args.format](effective_config(args.config, db_path=args.db)))
     return EXIT_OK
 
 
@@ -355,7 +548,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from flows.report import write_report
+    from flows.since import parse_since
+
+    settings = _settings(args, require_feeds=False)
+    since = None if args.since.strip().lower() == "all" else parse_since(args.since)
+    source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
+    done = write_report(
+        source, args.out, since=since, period_label=None if since is None else args.since,
+        feed_names={f.url: f.name for f in settings.feeds if f.name},
+        lock_wait_s=settings.warehouse.lock_wait_s,
+    )
+    t = done.data.totals
+    print(f"report written to {done.path} ({done.size // 1024} KB): {t.articles} articles, "
+          f"{t.new_actors} new actors, {t.new_towns} new towns")
+    return EXIT_OK
+
+
 def cmd_alerts(args: argparse.Namespace) -> int:
+    if args.alerts_command is None:  # `mali-monitor alerts [--status ...]`: the outbox
+        from warehouse.listings import list_alerts
+
+        return _listing(args, list_alerts, status=args.status, limit=args.limit)
     from alerts.delivery import send_test_alert
 
     settings = _settings(args, require_feeds=False)
@@ -386,7 +601,12 @@ HANDLERS = {
     "trigger": cmd_trigger,
     "query": cmd_query,
     "export": cmd_export,
+    "report": cmd_report,
     "alerts": cmd_alerts,
+    "entities": cmd_entities,
+    "feeds": cmd_feeds,
+    "articles": cmd_articles,
+    "config": cmd_config,
     "gazetteer": cmd_gazetteer,
     "demo": cmd_demo,
 }

@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from datetime import date, datetime
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-MAX_CELL = 80
+MAX_CELL = 80  # a table cell's default cap when the width is not given (csv/json: never cut)
+MIN_COLUMN = 6  # fitting a table to a width never narrows a column below this (or its header)
+FIT_FLOORS = (16, 10, MIN_COLUMN)  # tried in turn: the widest floor that lets the table fit
 
 
 def _jsonable(value: Any) -> Any:
@@ -27,19 +31,92 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, *, short_times: bool = False) -> str:
     if value is None:
         return ""
+    if short_times and isinstance(value, datetime):
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return moment.strftime("%Y-%m-%d %H:%M")
     text = json.dumps(_jsonable(value), ensure_ascii=False) if isinstance(
         value, list | tuple | dict
     ) else str(_jsonable(value))
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return " ".join(text.split())
 
 
-def as_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[_cell(v) for v in row] for row in rows]
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def terminal_width() -> int | None:
+    """The terminal's width when stdout is one (COLUMNS wins), else None."""
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def _fit(
+    widths: list[int], floors: list[int], total: int, weights: list[float] | None = None
+) -> list[int]:
+    """Narrow the widest columns (never below their floor) until a line fits `total`
+    characters, or as far as the floors allow. A column may be at most `level * weight`
+    wide: a column of weight 1 keeps three times the room of one of weight 1/3."""
+    room = total - 2 * (len(widths) - 1)
+    weights = weights or [1.0] * len(widths)
+
+    def sized(level: int) -> list[int]:
+        return [min(w, max(int(level * k), f))
+                for w, f, k in zip(widths, floors, weights, strict=True)]
+
+    if sum(widths) <= room:
+        return widths
+    low, high = 0, int(max(widths, default=0) / min(weights, default=1.0)) + 1
+    while low < high:  # the largest level whose table fits
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if sum(sized(middle)) <= room else (low, middle - 1)
+    return sized(low)
+
+
+def as_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    width: int | None = None,
+    limits: Mapping[str, int] | None = None,
+    short_times: bool = False,
+    terminal: int | None = None,
+) -> str:
+    """Aligned columns. `width` None: each cell cut at `limits[column]` (else MAX_CELL),
+    then the table narrowed to `terminal` characters a line when given; `width` N > 0: no
+    cap per cell, the table narrowed to N characters a line; 0: nothing cut. Cut cells end
+    with "…". With `limits`, their (long text) columns are narrowed first, and the others
+    (dates, codes, counts) only when that is not enough. `short_times`: timestamps as UTC
+    minutes."""
+    cells = [[_cell(v, short_times=short_times) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    fit_to = width
+    if width is None:
+        caps = [max((limits or {}).get(c, MAX_CELL), len(c)) for c in columns]
+        widths = [min(w, cap) for w, cap in zip(widths, caps, strict=True)]
+        fit_to = terminal
+    if fit_to and limits:  # the long text columns give way first, in proportion to limits
+        floors = [min(w, max(len(c), MIN_COLUMN)) if c in limits else w
+                  for c, w in zip(columns, widths, strict=True)]
+        widest = max(limits.values())
+        weights = [limits.get(c, widest) / widest for c in columns]
+        widths = _fit(widths, floors, fit_to, weights)
+    if fit_to and sum(widths) + 2 * (len(widths) - 1) > fit_to:
+        # then every column, keeping short ones (dates, codes, counts) whole if it can
+        for floor in FIT_FLOORS:
+            floors = [min(w, max(len(c), floor)) for c, w in zip(columns, widths, strict=True)]
+            fitted = _fit(widths, floors, fit_to)
+            if sum(fitted) + 2 * (len(fitted) - 1) <= fit_to:
+                break
+        widths = fitted
+    if width != 0:
+        cells = [[_cut(v, w) for v, w in zip(r, widths, strict=True)] for r in cells]
     line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
     rule = "  ".join("-" * w for w in widths)
     body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
@@ -67,6 +144,34 @@ def as_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 FORMATTERS = {"table": as_table, "csv": as_csv, "json": as_json}
+FORMAT_HELP = (
+    "table (default: aligned columns, long cells cut, see --width), csv or json "
+    "(complete values, for other tools)"
+)
+WIDTH_HELP = (
+    "table: fit each line into N characters, cutting long cells with '…'; 0: cut nothing "
+    "(default: the terminal's width, and at most 80 characters a cell)"
+)
+
+
+def render(
+    fmt: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    width: int | None = None,
+    limits: Mapping[str, int] | None = None,
+    short_times: bool = False,
+) -> str:
+    """`columns` and `rows` as `fmt` (table, csv, json). Table only: `width` as given by
+    `--width` (None: each cell capped, then fitted to the terminal when stdout is one),
+    `limits` per-column caps, `short_times` minutes in UTC. csv and json are never cut."""
+    if fmt != "table":
+        return FORMATTERS[fmt](columns, rows)
+    return as_table(
+        columns, rows, width=width, limits=limits, short_times=short_times,
+        terminal=terminal_width() if width is None else None,
+    )
 
 
 def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:

@@ -63,12 +63,7 @@ def connect(
                 f"no warehouse at {db_path}; create it with `mali-monitor init --db {db_path}`",
                 path=str(db_path),
             )
-        try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise WarehouseError(
-                f"cannot create the folder for the warehouse {db_path}: {e}", path=str(db_path)
-            ) from e
+        _check_folder(db_path)
     deadline = time.monotonic() + lock_wait_s
     while True:
         try:
@@ -96,6 +91,25 @@ def connect(
         if is_new:
             owner_only(db_path)
         return con
+
+
+def _check_folder(db_path: Path) -> None:
+    """A new warehouse goes into a folder that exists: a mistyped --db must not leave new
+    folders behind (the demo and `export` create their own folders)."""
+    folder = db_path.parent
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise WarehouseError(
+            f"cannot create the folder for the warehouse {db_path}: {folder} exists and is "
+            f"not a folder",
+            path=str(db_path),
+        )
+    raise WarehouseError(
+        f"the folder {folder} does not exist; create it first (mkdir -p {folder}), or "
+        f"choose another --db",
+        path=str(db_path),
+    )
 
 
 _HOLDER = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
