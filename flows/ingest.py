@@ -255,13 +255,15 @@ def publish_read_copy_task(con: duckdb.DuckDBPyConnection, settings: Settings) -
 
 
 @task(name="refresh-export", cache_policy=NO_CACHE)
-def refresh_export_task(settings: Settings) -> str:
+def refresh_export_task(settings: Settings, months: set[str]) -> str:
     """`[warehouse] export_dir`: the tables as Parquet, from the read copy just published
-    (the writer's file is already let go). A failure is logged; the run stands."""
+    (the writer's file is already let go); articles and mentions only for the months this
+    run stored in (UTC), once a first full export is there. A failure is logged; the run
+    stands."""
     folder = settings.export_dir()
     assert folder is not None
     try:
-        done = export_tables(read_copy_path(settings.db_path), folder)
+        done = export_tables(read_copy_path(settings.db_path), folder, months=months)
     except WarehouseError as e:
         get_run_logger().error("%s", e)
         return f"not refreshed: {e}"
@@ -473,7 +475,10 @@ def _run(
     with _writing(settings) as con:
         store.finish_run(con, run_id, counts)
         read_copy = publish_read_copy_task(con, settings)
-    export = refresh_export_task(settings) if settings.export_dir() else None
+    export = None
+    if settings.export_dir():
+        months = {started_at.strftime("%Y-%m"), datetime.now(UTC).strftime("%Y-%m")}
+        export = refresh_export_task(settings, months)
     summary = {
         "run_id": run_id,
         "flow_run_id": str(flow_run.id) if flow_run.id else None,

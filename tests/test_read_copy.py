@@ -347,3 +347,34 @@ def test_every_run_refreshes_the_configured_export(
         f"select count(*) from read_parquet('{folder}/articles/*/*.parquet')"
     ).fetchall()
     assert total == [(6,)]
+
+
+def test_a_refresh_rewrites_only_the_months_named(db_path: Path, tmp_path: Path) -> None:
+    from warehouse.export import export_tables
+
+    initialise(db_path)
+    out = tmp_path / "export"
+    export_tables(read_copy_path(db_path), out)
+    (old_month,) = [p.name for p in (out / "articles").iterdir()]
+    old_file = next((out / "articles" / old_month).iterdir())
+    old_stamp = old_file.stat().st_mtime_ns
+    with opened(db_path) as con:  # an article of another month, as a later run stores it
+        con.execute(
+            "insert into articles (article_id, url, canonical_url, fetched_at, text, "
+            "content_hash, is_seed, text_origin) values ('n1', 'http://x/1', 'http://x/1', "
+            "TIMESTAMPTZ '2031-05-02 10:00:00+00', 'text', 'h', false, 'page')"
+        )
+        publish_read_copy(con, db_path)
+
+    done = export_tables(read_copy_path(db_path), out, months={"2031-05"})
+
+    articles = {t.name: t.rows for t in done.tables}
+    assert articles["articles"] == 1 and articles["entities"] > 0
+    assert sorted(p.name for p in (out / "articles").iterdir()) == sorted(
+        [old_month, "month=2031-05"]
+    )
+    assert old_file.stat().st_mtime_ns == old_stamp  # the other month was left alone
+    total = duckdb.sql(
+        f"select count(*) from read_parquet('{out}/articles/*/*.parquet')"
+    ).fetchall()
+    assert total == [(6,)]

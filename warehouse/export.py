@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from warehouse.connection import opened
 from warehouse.errors import WarehouseError
 
 ExportFormat = Literal["parquet", "csv"]
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
 FORMATS: tuple[ExportFormat, ...] = ("parquet", "csv")
 
 
@@ -45,7 +48,7 @@ class Export:
 # everything. Mentions follow their article; feed health is current state, always whole.
 _TABLES: dict[str, tuple[str, str | None]] = {
     "articles": (
-        "SELECT *, strftime(fetched_at, '%Y-%m') AS month FROM articles "
+        "SELECT *, strftime(timezone('UTC', fetched_at), '%Y-%m') AS month FROM articles "
         "WHERE $since IS NULL OR fetched_at >= $since",
         "month",
     ),
@@ -53,9 +56,10 @@ _TABLES: dict[str, tuple[str, str | None]] = {
         "SELECT * FROM entities WHERE $since IS NULL OR first_seen_at >= $since", None,
     ),
     "mentions": (
-        "SELECT m.* FROM mentions m JOIN articles a USING (article_id) "
+        "SELECT m.*, strftime(timezone('UTC', a.fetched_at), '%Y-%m') AS month "
+        "FROM mentions m JOIN articles a USING (article_id) "
         "WHERE $since IS NULL OR a.fetched_at >= $since",
-        None,
+        "month",
     ),
     "alerts": ("SELECT * FROM alerts WHERE $since IS NULL OR created_at >= $since", None),
     "runs": ("SELECT * FROM runs WHERE $since IS NULL OR started_at >= $since", None),
@@ -76,9 +80,14 @@ def export_tables(
     fmt: ExportFormat = "parquet",
     since: datetime | None = None,
     lock_wait_s: float | None = None,
+    months: Collection[str] | None = None,
 ) -> Export:
     """Write every table of the warehouse file `db_path` (usually its read copy) to `folder`,
-    replacing what an earlier export wrote there."""
+    replacing what an earlier export wrote there.
+
+    `months` ("2026-11", ...) refreshes an earlier full export: the month-partitioned tables
+    (articles, mentions) are rewritten for those months only, the others whole. That keeps
+    the refresh after each run small however long the history (BENCHMARKS.md)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     target = Path(folder).expanduser()
@@ -94,12 +103,22 @@ def export_tables(
         ) from e
     written: list[ExportedTable] = []
     try:
+        partial: set[str] = set()
         with opened(db_path, create=False, read_only=True, lock_wait_s=lock_wait_s) as con:
             for name, (select, partition) in _TABLES.items():
+                final = target / _entry(name, partition, fmt)
+                if partition and months is not None and final.is_dir():
+                    select = f"SELECT * FROM ({select}) WHERE {partition} IN ({_months(months)})"
+                    partial.add(name)
                 rows = _copy(con, name, select, partition, staging, fmt, since)
-                written.append(ExportedTable(name, target / _entry(name, partition, fmt), rows))
+                written.append(ExportedTable(name, final, rows))
         for table in written:
-            _move_into_place(staging / table.path.name, table.path)
+            staged = staging / table.path.name
+            if table.name in partial:  # only the months written replace theirs
+                for month in staged.iterdir():
+                    _move_into_place(month, table.path / month.name)
+            else:
+                _move_into_place(staged, table.path)
     except (OSError, duckdb.Error) as e:
         raise WarehouseError(
             f"export of {db_path} to {target} failed: {' '.join(str(e).split())}; tables "
@@ -109,6 +128,13 @@ def export_tables(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Export(target, written, time.monotonic() - started)
+
+
+def _months(months: Collection[str]) -> str:
+    checked = [m for m in months if _MONTH.match(m)]
+    if len(checked) != len(list(months)):
+        raise ValueError(f"months must look like 2026-11: {sorted(months)}")
+    return ", ".join(f"'{m}'" for m in checked) or "NULL"
 
 
 def _entry(name: str, partition: str | None, fmt: ExportFormat) -> str:
