@@ -3,7 +3,7 @@
     MonitorError
      +-- FeedError        a feed could not be fetched or parsed       (.url)
      +-- FetchError       an HTTP fetch failed                        (.url, .status, .retry_after,
-                                                                         .refused)
+                                                                         .refused, .unresolved)
      +-- ExtractionError  a page gave no usable article text          (.url)
 
 Each carries the URL it concerns so the flow can write a `fetch_errors` row and go on.
@@ -32,12 +32,21 @@ class FetchError(MonitorError):
         status: int | None = None,
         retry_after: float | None = None,
         refused: bool = False,
+        unresolved: bool = False,
     ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
         self.retry_after = retry_after
         self.refused = refused  # refused by policy (address, scheme, size, redirects)
+        # the host name did not resolve (no such host, or no DNS at all: offline): retrying
+        # within seconds cannot help, a later run may
+        self.unresolved = unresolved
+
+    @property
+    def retry_soon(self) -> bool:
+        """Worth another try within the same run (a timeout, 429, 5xx, a reset)."""
+        return not self.permanent and not self.unresolved
 
     @property
     def permanent(self) -> bool:

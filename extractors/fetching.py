@@ -464,7 +464,21 @@ class HttpFetcher:
             what = f"invalid request for {target}"
         else:
             what = f"fetching {target} failed"
-        return FetchError(f"{what}: {_root_cause(error)}", url=url)
+        return FetchError(
+            f"{what}: {_root_cause(error)}", url=url, unresolved=_is_name_failure(error)
+        )
+
+
+def _is_name_failure(error: BaseException) -> bool:
+    """A host name that did not resolve, anywhere in a requests/urllib3 chain."""
+    layer: BaseException | None = error
+    for _ in range(10):
+        if layer is None:
+            return False
+        if isinstance(layer, socket.gaierror | urllib3.exceptions.NameResolutionError):
+            return True
+        layer = layer.__cause__ or layer.__context__
+    return False
 
 
 def _root_cause(error: BaseException) -> str:
@@ -732,7 +746,10 @@ def _refuse_private_host(
     try:
         addresses = _resolve_host(host, port)
     except (OSError, UnicodeError) as e:
-        raise FetchError(f"could not resolve host {host} for {target}{via}: {e}", url=url) from e
+        raise FetchError(
+            f"could not resolve host {host} for {target}{via}: {e}", url=url,
+            unresolved=isinstance(e, socket.gaierror | UnicodeError),
+        ) from e
     if not addresses:
         raise FetchError(f"host {host} has no addresses ({target}{via})", url=url)
     refused = [a for a in addresses if _is_blocked_ip(a) and not allowed.allows_address(a, port)]

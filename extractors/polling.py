@@ -58,7 +58,7 @@ def poll_feed(
         )
     except FetchError as e:
         return _failed(
-            feed, str(e), e.status, validators, retryable=not e.permanent,
+            feed, str(e), e.status, validators, retryable=e.retry_soon,
             retry_after=e.retry_after,
         )
     if result.not_modified:
