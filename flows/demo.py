@@ -55,6 +55,7 @@ DEFAULT_DIR = Path("mali-monitor-demo")
 CONFIG_NAME = "mali-monitor.toml"
 DB_NAME = "mali-monitor.duckdb"
 RECEIVED_DIR = "received"  # the messages the local stand-ins received, as files
+REPORT_NAME = "report.html"  # `mali-monitor report` of everything the demo stored
 EMAIL_LINES_SHOWN = 32
 CONFIG_MARKER = "# Written by `mali-monitor demo`"
 
@@ -361,6 +362,7 @@ class DemoResult:
     replay_base: str
     notes: list[str] = field(default_factory=list)
     saved: list[Path] = field(default_factory=list)  # the messages received, as files
+    report_path: Path | None = None  # the HTML report (`mali-monitor report`) of the warehouse
 
     @property
     def messages_received(self) -> int:
@@ -422,6 +424,9 @@ def run_demo(
     with opened(db_path, create=False, read_only=True) as con:
         result.findings = read_findings(con, str(summary["run_id"]))
     result.saved = save_messages(folder / RECEIVED_DIR, str(summary["run_id"]), result)
+    from flows.report import write_report
+
+    result.report_path = write_report(db_path, folder / REPORT_NAME).path
     return result
 
 
@@ -586,6 +591,8 @@ def _guide(result: DemoResult) -> list[str]:
     ]
     lines += [f'    mali-monitor query "{q}" --db {db}' for q in queries]
     lines += [
+        *([f"  Open the report (map, timeline, new actors and towns) in a browser: "
+           f"{result.report_path}"] if result.report_path else []),
         f"  Run the demo again: mali-monitor demo --dir {shlex.quote(str(result.directory))}"
         "  (nothing new is fetched or sent)",
         "  Monitor real feeds: copy the bundled configuration, edit [[feeds]] and [alerts],",
