@@ -5,27 +5,42 @@ Prefect's ephemeral mode cannot schedule flows ("Cannot schedule flows on an eph
 server"), so `serve` without PREFECT_API_URL starts `prefect server start` on 127.0.0.1,
 waits until it is healthy, records its address under PREFECT_HOME for `trigger`, and stops
 it on exit.
+
+The server requires basic authentication (Prefect's `server.api.auth_string`): a new random
+auth string each start, kept in PREFECT_HOME/mali-monitor-serve.auth (mode 0600) for
+`trigger` and the UI login, so another user of the machine cannot start runs through the API.
+The server runs with umask 077 (its database and log are the user's alone) and without the
+tool's secrets in its environment (flows.child_env).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
+from flows.child_env import scrubbed_environ
+
 API_URL_ENV = "PREFECT_API_URL"
+AUTH_ENV = "PREFECT_API_AUTH_STRING"  # clients: Prefect's api.auth_string
+SERVER_AUTH_ENV = "PREFECT_SERVER_API_AUTH_STRING"  # the server: server.api.auth_string
 STARTUP_TIMEOUT_S = 90.0
 ADDRESS_FILE = "mali-monitor-serve.json"
+AUTH_FILE = "mali-monitor-serve.auth"
+SERVER_LOG = "mali-monitor-server.log"
+AUTH_USER = "mali-monitor"
+PRIVATE_UMASK = 0o077
 
 
 class PrefectServerError(Exception):
@@ -36,6 +51,11 @@ class PrefectServerError(Exception):
 class ServerAddress:
     api_url: str
     pid: int | None = None
+    auth_string: str | None = field(default=None, repr=False)  # None: the user's settings
+
+    @property
+    def ui_url(self) -> str:
+        return self.api_url.rstrip("/").removesuffix("/api")
 
 
 def prefect_home() -> Path:
@@ -46,6 +66,48 @@ def prefect_home() -> Path:
 
 def address_file() -> Path:
     return prefect_home() / ADDRESS_FILE
+
+
+def auth_file() -> Path:
+    return prefect_home() / AUTH_FILE
+
+
+def new_auth_string() -> str:
+    """`user:password` as Prefect's basic auth expects; the UI asks for the whole string."""
+    return f"{AUTH_USER}:{secrets.token_urlsafe(32)}"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` by a file only the user can read or write: created 0600 with O_EXCL
+    (mkstemp) beside it, then renamed over it, so it is never readable by others, not even
+    for a moment, and a reader never sees half of it."""
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _private_dir(path: Path) -> None:
+    """Create `path` (0700) when missing; an existing folder is left as it is (the files
+    in it are 0600)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _tighten(paths: Iterable[Path]) -> None:
+    """Existing files of ours (Prefect's database from an earlier start, the server log)
+    readable by others become readable by the user alone; new ones are created so."""
+    for path in paths:
+        with suppress(OSError):
+            status = path.lstat()
+            if path.is_file() and not path.is_symlink() and status.st_uid == os.getuid() \
+                    and status.st_mode & 0o077:
+                path.chmod(status.st_mode & 0o700)
 
 
 def free_port() -> int:
@@ -63,16 +125,26 @@ def healthy(api_url: str, timeout_s: float = 2.0) -> bool:
 
 
 @contextmanager
-def local_server(log_path: Path | None = None) -> Iterator[ServerAddress]:
-    """Start `prefect server start` on a free 127.0.0.1 port; stop it (and its children)
-    when the block ends, however it ends."""
+def local_server(
+    log_path: Path | None = None, *, secret_names: Iterable[str] = ()
+) -> Iterator[ServerAddress]:
+    """Start `prefect server start` on a free 127.0.0.1 port, with basic auth, umask 077 and
+    an environment without `secret_names` (nor anything named like a secret); stop it (and
+    its children) when the block ends, however it ends. The address and auth string are
+    written for `trigger` once it is healthy, and removed at the end."""
+    home = prefect_home()
+    _private_dir(home)
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    log_path = log_path or prefect_home() / "mali-monitor-server.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    log_path = log_path or home / SERVER_LOG
+    _private_dir(log_path.parent)
+    _tighten([log_path, *home.glob("prefect.db*")])
+    auth_string = new_auth_string()
+    env = scrubbed_environ(secret_names)  # also drops the user's PREFECT_API_KEY/AUTH_STRING
     env.pop(API_URL_ENV, None)
-    with log_path.open("ab") as log:
+    env.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", SERVER_AUTH_ENV: auth_string})
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(log_fd, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
              "--port", str(port)],
@@ -80,12 +152,13 @@ def local_server(log_path: Path | None = None) -> Iterator[ServerAddress]:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=env,
+            umask=PRIVATE_UMASK,  # its database, WAL and any file it makes: the user's alone
             start_new_session=True,  # its own process group, stopped as a whole
         )
     try:
         _wait_until_healthy(process, api_url, log_path)
-        _write_address(ServerAddress(api_url, os.getpid()))
-        yield ServerAddress(api_url, process.pid)
+        _write_address(ServerAddress(api_url, os.getpid(), auth_string))
+        yield ServerAddress(api_url, process.pid, auth_string)
     finally:
         _remove_address()
         _stop(process)
@@ -122,20 +195,48 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _write_address(address: ServerAddress) -> None:
-    path = address_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"api_url": address.api_url, "pid": address.pid}), "utf-8")
+    """The auth file first: `trigger` looks for the address file, then reads both."""
+    _private_dir(prefect_home())
+    write_private(auth_file(), f"{address.auth_string}\n")
+    write_private(
+        address_file(), json.dumps({"api_url": address.api_url, "pid": address.pid})
+    )
 
 
 def _remove_address() -> None:
-    address_file().unlink(missing_ok=True)
+    """Remove the files this process wrote (not those of another `serve` started since)."""
+    try:
+        recorded = json.loads(address_file().read_text("utf-8")).get("pid")
+    except (ValueError, OSError, AttributeError):
+        recorded = None
+    if recorded in (None, os.getpid()):
+        address_file().unlink(missing_ok=True)
+        auth_file().unlink(missing_ok=True)
 
 
-def find_server() -> str:
-    """The API URL `trigger` should talk to: PREFECT_API_URL, else the running `serve`'s."""
+def auth_headers(auth_string: str | None = None) -> dict[str, str]:
+    """The Authorization header a Prefect client would send: `auth_string`, else the
+    current Prefect settings' api.auth_string, else api.key (Prefect Cloud)."""
+    import base64
+
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings().api
+    if auth_string is None and settings.auth_string is not None:
+        auth_string = settings.auth_string.get_secret_value()
+    if auth_string:
+        return {"Authorization": "Basic " + base64.b64encode(auth_string.encode()).decode()}
+    if settings.key is not None and settings.key.get_secret_value():
+        return {"Authorization": f"Bearer {settings.key.get_secret_value()}"}
+    return {}
+
+
+def find_server() -> ServerAddress:
+    """The server `trigger` should talk to: PREFECT_API_URL (authentication from the user's
+    Prefect settings), else the running `serve`'s local server with its auth string."""
     configured = os.environ.get(API_URL_ENV)
     if configured:
-        return configured
+        return ServerAddress(configured)
     path = address_file()
     if not path.is_file():
         raise PrefectServerError(
@@ -144,11 +245,14 @@ def find_server() -> str:
         )
     try:
         recorded = json.loads(path.read_text("utf-8"))["api_url"]
-    except (ValueError, KeyError, OSError) as e:
-        raise PrefectServerError(f"unreadable server address file {path}: {e}") from e
+        auth_string = auth_file().read_text("utf-8").strip()
+    except (ValueError, KeyError, TypeError, OSError) as e:
+        raise PrefectServerError(
+            f"unreadable server address or auth file ({path}, {auth_file()}): {e}"
+        ) from e
     if not healthy(recorded):
         raise PrefectServerError(
             f"the Prefect server recorded by `mali-monitor serve` ({recorded}) does not "
             f"answer; is `mali-monitor serve` still running?"
         )
-    return str(recorded)
+    return ServerAddress(str(recorded), auth_string=auth_string or None)

@@ -4,20 +4,40 @@ One ingest at a time: the deployment has a concurrency limit of 1 (a second run 
 Prefect's queue), the serving process runs at most one flow at a time, and the warehouse
 itself is locked by DuckDB so that a run from elsewhere waits, then fails with a clear
 message rather than writing the same file.
+
+Trust: the deployment's flow (`flows.ingest.scheduled_ingest`) takes no parameters. Its
+configuration and warehouse are those `serve` was started with, handed to its flow-run
+processes through MALI_MONITOR_CONFIG and MALI_MONITOR_DB in the serving process's
+environment, which the API cannot change: a run started through the API (or the UI) cannot
+redirect alerts, the warehouse or the configuration. The local server requires its auth
+string (flows.prefect_server); against the user's own server (PREFECT_API_URL)
+authentication is the user's Prefect settings' (PREFECT_API_AUTH_STRING, PREFECT_API_KEY).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from flows.prefect_server import API_URL_ENV, PrefectServerError, find_server, local_server
-from flows.settings import Settings
+from flows.child_env import secret_env_names
+from flows.prefect_server import (
+    API_URL_ENV,
+    AUTH_ENV,
+    PrefectServerError,
+    ServerAddress,
+    auth_file,
+    auth_headers,
+    find_server,
+    local_server,
+)
+from flows.settings import CONFIG_ENV, DB_ENV, Settings
+from flows.settings import config_path as chosen_config_path
 
 DEPLOYMENT_NAME = "mali-monitor"
 FLOW_NAME = "ingest"
@@ -32,23 +52,47 @@ def schedule_arguments(settings: Settings) -> dict[str, Any]:
     return {"cron": settings.schedule.cron or "*/30 * * * *"}
 
 
-def deployment_parameters(settings: Settings, config_path: str | None) -> dict[str, Any]:
-    """Absolute paths: scheduled runs start in a subprocess that may not share our cwd."""
+def run_environment(settings: Settings, config_path: str | None) -> dict[str, str | None]:
+    """What the served runs read their configuration and warehouse from: absolute paths
+    (a flow-run process may not share our cwd); None: unset (the bundled default config)."""
+    chosen = chosen_config_path(config_path)
     return {
-        "config_path": str(Path(config_path).expanduser().resolve()) if config_path else None,
-        "db_path": str(settings.db_path.resolve()),
+        CONFIG_ENV: str(chosen.resolve()) if chosen else None,
+        DB_ENV: str(settings.db_path.resolve()),
     }
 
 
-def build_deployment(settings: Settings, config_path: str | None) -> Any:
+@contextmanager
+def environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (None: unset) variables of this process, inherited by the flow-run processes;
+    restored afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+
+    def apply(updates: Mapping[str, str | None]) -> None:
+        for name, value in updates.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    apply(values)
+    try:
+        yield
+    finally:
+        apply(saved)
+
+
+def build_deployment(settings: Settings) -> Any:
+    """The deployment of `scheduled_ingest`: no parameters, nothing a run can override."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.flows import EntrypointType
 
-    from flows.ingest import ingest
+    from flows.ingest import scheduled_ingest
 
-    return ingest.to_deployment(
+    deployment = scheduled_ingest.to_deployment(
         name=DEPLOYMENT_NAME,
-        parameters=deployment_parameters(settings, config_path),
+        enforce_parameter_schema=True,  # Prefect's default: with the schema below, the
+        # server refuses (409) a run that names any parameter
         concurrency_limit=ConcurrencyLimitConfig(
             limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
         ),
@@ -56,6 +100,23 @@ def build_deployment(settings: Settings, config_path: str | None) -> Any:
         tags=["mali-monitor"],
         entrypoint_type=EntrypointType.MODULE_PATH,
         **schedule_arguments(settings),
+    )
+    _refuse_parameters(deployment)
+    return deployment
+
+
+def _refuse_parameters(deployment: Any) -> None:
+    """A parameter schema that admits no parameter at all (`additionalProperties: false`):
+    Prefect's own schema for a flow without parameters admits any. A run that turns schema
+    enforcement off still fails before the flow starts: the flow takes no parameter."""
+    from prefect.utilities.callables import ParameterSchema
+
+    class ClosedParameterSchema(ParameterSchema):
+        additionalProperties: bool = False  # the JSON Schema keyword
+
+    current = deployment._parameter_openapi_schema.model_dump(exclude_unset=True)
+    deployment._parameter_openapi_schema = ClosedParameterSchema(
+        **current, additionalProperties=False
     )
 
 
@@ -74,25 +135,38 @@ def serve_forever(settings: Settings, config_path: str | None) -> None:
     """Serve the deployment until interrupted, against the user's Prefect server when
     PREFECT_API_URL is set, else against a local one this process starts and stops."""
     _stop_on_signals()
-    if os.environ.get(API_URL_ENV):
-        _serve(settings, config_path, os.environ[API_URL_ENV])
-        return
-    with local_server() as server:
-        os.environ[API_URL_ENV] = server.api_url  # flow-run subprocesses inherit it
-        try:
-            _serve(settings, config_path, server.api_url)
-        finally:
-            os.environ.pop(API_URL_ENV, None)
+    with environment(run_environment(settings, config_path)):
+        if os.environ.get(API_URL_ENV):
+            _serve(settings, ServerAddress(os.environ[API_URL_ENV]))
+            return
+        with local_server(secret_names=secret_env_names(settings)) as server:
+            print(login_message(server), flush=True)
+            # flow-run subprocesses inherit both
+            with environment({API_URL_ENV: server.api_url, AUTH_ENV: server.auth_string}):
+                _serve(settings, server)
 
 
-def _serve(settings: Settings, config_path: str | None, api_url: str) -> None:
+def login_message(server: ServerAddress) -> str:
+    """Shown once at start: the UI's address and the auth string it asks for."""
+    return (
+        f"Prefect UI: {server.ui_url} (local server, password protected)\n"
+        f"  log in with the auth string: {server.auth_string}\n"
+        f"  it is kept, readable only by you, in {auth_file()} while `serve` runs "
+        f"(`mali-monitor trigger` reads it there)"
+    )
+
+
+def _serve(settings: Settings, server: ServerAddress) -> None:
     from prefect import serve
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        print(f"serving {FULL_NAME} against {api_url} ({_describe_schedule(settings)}); "
+    updates: dict[Any, Any] = {PREFECT_API_URL: server.api_url}
+    if server.auth_string:
+        updates[PREFECT_API_AUTH_STRING] = server.auth_string
+    with temporary_settings(updates=updates):
+        print(f"serving {FULL_NAME} against {server.api_url} ({_describe_schedule(settings)}); "
               f"Ctrl-C to stop", flush=True)
-        serve(build_deployment(settings, config_path), limit=1, print_starting_message=False)
+        serve(build_deployment(settings), limit=1, print_starting_message=False)
 
 
 def _describe_schedule(settings: Settings) -> str:
@@ -114,10 +188,14 @@ def trigger(*, wait: bool, timeout_s: float | None = None) -> TriggerResult:
     """Start a run of the served deployment; with `wait`, follow it to its final state."""
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    api_url = find_server()
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    server = find_server()
+    api_url = server.api_url
+    updates: dict[Any, Any] = {PREFECT_API_URL: api_url}
+    if server.auth_string:
+        updates[PREFECT_API_AUTH_STRING] = server.auth_string
+    with temporary_settings(updates=updates):
         try:
             flow_run = run_deployment(
                 FULL_NAME, timeout=timeout_s if wait else 0, poll_interval=1, as_subflow=False
@@ -132,11 +210,13 @@ def trigger(*, wait: bool, timeout_s: float | None = None) -> TriggerResult:
             return TriggerResult(str(flow_run.id), api_url, state.name if state else None)
         return TriggerResult(
             str(flow_run.id), api_url, state.name if state else None,
-            read_summary_artifact(api_url, flow_run.id),
+            read_summary_artifact(api_url, flow_run.id, server.auth_string),
         )
 
 
-def read_summary_artifact(api_url: str, flow_run_id: Any) -> str | None:
+def read_summary_artifact(
+    api_url: str, flow_run_id: Any, auth_string: str | None = None
+) -> str | None:
     """The run's summary artifact. Read over the REST API: Prefect 3.8's sync client sends
     nulls that its own server rejects for this endpoint."""
     import requests
@@ -152,6 +232,7 @@ def read_summary_artifact(api_url: str, flow_run_id: Any) -> str | None:
                 "limit": 1,
                 "sort": "CREATED_DESC",
             },
+            headers=auth_headers(auth_string),
             timeout=10,
         )
         response.raise_for_status()

@@ -3,17 +3,26 @@ Prefect server on 127.0.0.1, feeds on 127.0.0.1."""
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 from corpus import GAO_CONVOY, MOPTI_ATTACK
 from feedsite import Site, article_page, rss
+
+from flows.child_env import child_environment, scrubbed_environ, secret_env_names
+from flows.settings import load_settings
 
 CLI = [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())"]
 
@@ -121,3 +130,207 @@ def test_two_runs_started_together_end_cleanly_without_duplicates(
         assert con.execute(
             "select count(*) - count(distinct canonical_url) from articles"
         ).fetchall() == [(0,)]
+
+
+# --- trust boundaries: authentication, run inputs the API cannot change, private files ---
+
+
+def test_child_environment_drops_the_configured_secrets_and_secret_like_names(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[alerts.email]\nusername_env = "MAIL_LOGIN"\npassword_env = "MAIL_PW"\n'
+        '[alerts.slack]\nwebhook_url_env = "CHAT_HOOK"\n', encoding="utf-8",
+    )
+    settings = load_settings(config, require_feeds=False)
+    environ = {
+        "MAIL_LOGIN": "u", "MAIL_PW": "p", "CHAT_HOOK": "https://hooks/x",
+        "MALI_MONITOR_SMTP_PASSWORD": "p", "MALI_MONITOR_SLACK_WEBHOOK": "w",
+        "GITHUB_TOKEN": "t", "AWS_SECRET_ACCESS_KEY": "k", "PREFECT_API_KEY": "k",
+        "PREFECT_API_AUTH_STRING": "a:b", "HOME": "/home/u", "PATH": "/bin",
+        "PREFECT_HOME": "/home/u/.prefect", "MALI_MONITOR_DB": "w.duckdb",
+    }
+    assert {"MAIL_LOGIN", "MAIL_PW", "CHAT_HOOK"} <= secret_env_names(settings)
+    assert child_environment(settings, environ) == {
+        "HOME": "/home/u", "PATH": "/bin", "PREFECT_HOME": "/home/u/.prefect",
+        "MALI_MONITOR_DB": "w.duckdb",
+    }
+    assert "MAIL_PW" in scrubbed_environ(environ=environ)  # only when named
+    assert "MALI_MONITOR_SMTP_PASSWORD" not in scrubbed_environ(environ=environ)
+
+
+@pytest.fixture
+def private_prefect_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A PREFECT_HOME of its own for this process's settings and for the server it starts."""
+    from prefect.settings import PREFECT_HOME, temporary_settings
+
+    home = tmp_path / "prefect-home"
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    with temporary_settings(updates={PREFECT_HOME: str(home)}):
+        yield home
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_local_server_requires_its_auth_string_and_refuses_run_parameters(
+    private_prefect_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One real local server (~20 s): basic auth, the auth file, private files, a scrubbed
+    environment; the served deployment refuses parameters; `trigger` authenticates."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    from flows.ingest import scheduled_ingest
+    from flows.prefect_server import (
+        address_file,
+        auth_file,
+        auth_headers,
+        find_server,
+        local_server,
+    )
+    from flows.serve import FULL_NAME, build_deployment, trigger
+
+    home = private_prefect_home
+    monkeypatch.setenv("MALI_MONITOR_SMTP_PASSWORD", "smtp-password-value")
+    monkeypatch.setenv("MAIL_LOGIN_FOR_TEST", "login-value")  # named by a config only
+    monkeypatch.setenv("SOME_SERVICE_TOKEN", "token-value")
+    with local_server(secret_names={"MAIL_LOGIN_FOR_TEST"}) as server:
+        api = server.api_url
+        assert server.auth_string and server.auth_string not in repr(server)
+        # (a) no or a wrong auth string: 401; health stays open (for the startup wait)
+        for headers in ({}, auth_headers("mali-monitor:wrong")):
+            for endpoint in ("deployments/filter", "flow_runs/filter"):
+                refused = requests.post(f"{api}/{endpoint}", json={}, headers=headers,
+                                        timeout=10)
+                assert refused.status_code == 401, endpoint
+        assert requests.get(f"{api}/health", timeout=10).ok
+        # (b) the right one works
+        ok = requests.post(f"{api}/flow_runs/filter", json={},
+                           headers=auth_headers(server.auth_string), timeout=10)
+        assert ok.status_code == 200, ok.text
+        # (c) the auth and address files: the user's alone; trigger finds both
+        assert auth_file().read_text("utf-8").strip() == server.auth_string
+        assert _mode(auth_file()) == 0o600 and _mode(address_file()) == 0o600
+        assert find_server().auth_string == server.auth_string
+        # the server's own files (log, Prefect's database) are created 0600
+        for name in ("mali-monitor-server.log", "prefect.db"):
+            assert _mode(home / name) == 0o600, name
+        assert not [p for p in home.iterdir() if p.is_file() and _mode(p) & 0o077]
+        # (d) the server's environment has its auth string and none of the secrets
+        environ = dict(
+            line.split(b"=", 1)
+            for line in Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
+            if b"=" in line
+        )
+        assert environ[b"PREFECT_SERVER_API_AUTH_STRING"] == server.auth_string.encode()
+        for name in (b"MALI_MONITOR_SMTP_PASSWORD", b"MAIL_LOGIN_FOR_TEST",
+                     b"SOME_SERVICE_TOKEN", b"PREFECT_API_AUTH_STRING"):
+            assert name not in environ, name
+        assert b"smtp-password-value" not in b"".join(environ.values())
+
+        # the served deployment: a flow without parameters, a schema that admits none
+        assert inspect.signature(scheduled_ingest.fn).parameters == {}
+        settings = load_settings(None, db_path=str(home / "w.duckdb"), require_feeds=False)
+        updates = {PREFECT_API_URL: api, PREFECT_API_AUTH_STRING: server.auth_string}
+        with temporary_settings(updates=updates):
+            deployment_id = build_deployment(settings).apply()
+        headers = auth_headers(server.auth_string)
+        for parameters in ({"config_path": "/tmp/evil.toml"}, {"db_path": "/tmp/evil.duckdb"}):
+            created = requests.post(
+                f"{api}/deployments/{deployment_id}/create_flow_run",
+                json={"parameters": parameters}, headers=headers, timeout=10,
+            )
+            assert created.status_code == 409, created.text
+            assert "Additional properties are not allowed" in created.text
+
+        # `trigger` (its own settings: nothing from this test's) authenticates with the file
+        started = trigger(wait=False)
+        assert started.api_url == api and started.state == "Scheduled"
+        run = requests.get(f"{api}/flow_runs/{started.flow_run_id}", headers=headers,
+                           timeout=10).json()
+        assert run["parameters"] == {} and run["deployment_id"] == str(deployment_id)
+        assert FULL_NAME == "ingest/mali-monitor"
+    assert not address_file().exists() and not auth_file().exists()
+
+
+def _wait_for_final_state(api: str, headers: dict[str, str], run_id: str) -> dict:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        run = requests.get(f"{api}/flow_runs/{run_id}", headers=headers, timeout=10).json()
+        if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return run
+        time.sleep(1)
+    raise AssertionError(f"flow run {run_id} did not finish: {run['state']}")
+
+
+@pytest.mark.slow
+def test_served_runs_cannot_be_redirected_through_the_api(site: Site, tmp_path: Path) -> None:
+    """A full `serve`: the login is shown once, the API needs it, and a run created with
+    schema enforcement turned off and `config_path`/`db_path` parameters fails before it
+    starts, touching neither the attacker's paths nor the warehouse; a trigger still works."""
+    from flows.prefect_server import auth_headers
+
+    config = _config(tmp_path, _publish(site))
+    db = tmp_path / "w.duckdb"
+    evil_db = tmp_path / "evil.duckdb"
+    evil_config = tmp_path / "evil.toml"
+    evil_config.write_text(f'[warehouse]\npath = "{evil_db}"\n', encoding="utf-8")
+    home = tmp_path / "prefect"
+    env = {**_env(home), "MALI_MONITOR_SMTP_PASSWORD": "smtp-password-value"}
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("w")
+    serve = subprocess.Popen([*CLI, "serve", "--config", str(config), "--db", str(db)],
+                             stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and "serving ingest/mali-monitor" not in (
+            log_path.read_text()
+        ):
+            assert serve.poll() is None, log_path.read_text()
+            time.sleep(0.5)
+        output = log_path.read_text()
+        auth_string = (home / "mali-monitor-serve.auth").read_text("utf-8").strip()
+        assert re.search(r"Prefect UI: http://127\.0\.0\.1:\d+ ", output), output
+        assert f"log in with the auth string: {auth_string}\n" in output
+        assert output.count(auth_string) == 1 and str(home / "mali-monitor-serve.auth") in output
+        api = json.loads((home / "mali-monitor-serve.json").read_text("utf-8"))["api_url"]
+        assert requests.post(f"{api}/deployments/filter", json={}, timeout=10).status_code == 401
+        headers = auth_headers(auth_string)
+        deadline = time.monotonic() + 60  # `serve` registers it after its message
+        while (found := requests.get(f"{api}/deployments/name/ingest/mali-monitor",
+                                     headers=headers, timeout=10)).status_code == 404:
+            assert time.monotonic() < deadline and serve.poll() is None, log_path.read_text()
+            time.sleep(0.5)
+        deployment = found.json()
+        assert deployment["parameters"] == {}, deployment
+        created = requests.post(
+            f"{api}/deployments/{deployment['id']}/create_flow_run",
+            json={"parameters": {"config_path": str(evil_config), "db_path": str(evil_db)},
+                  "enforce_parameter_schema": False},
+            headers=headers, timeout=10,
+        )
+        assert created.status_code == 201, created.text  # the server let it through ...
+        run = _wait_for_final_state(api, headers, created.json()["id"])
+        # ... the flow did not: the engine stops before it starts (Prefect 3.8: Crashed)
+        assert run["state"]["type"] in ("FAILED", "CRASHED"), run["state"]
+        assert "Function expects parameters [] but was provided with parameters" in (
+            log_path.read_text()
+        )
+        assert not evil_db.exists()
+
+        triggered = subprocess.run([*CLI, "trigger", "--wait", "--timeout", "120"],
+                                   capture_output=True, text=True, env=_env(home), timeout=180)
+        assert triggered.returncode == 0, triggered.stderr
+        assert "(Completed)" in triggered.stdout and "| feeds polled | 1 |" in triggered.stdout
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=60)
+        finally:
+            log.close()
+    assert not evil_db.exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from runs").fetchall() == [(1,)]
+        assert con.execute("select count(*) from articles where not is_seed").fetchall() == [(2,)]
