@@ -36,7 +36,7 @@ from flows.prefect_server import (
     find_server,
     local_server,
 )
-from flows.settings import CONFIG_ENV, DB_ENV, Settings
+from flows.settings import BUNDLED_CONFIG, CONFIG_ENV, DB_ENV, Settings
 from flows.settings import config_path as chosen_config_path
 
 DEPLOYMENT_NAME = "mali-monitor"
@@ -54,10 +54,11 @@ def schedule_arguments(settings: Settings) -> dict[str, Any]:
 
 def run_environment(settings: Settings, config_path: str | None) -> dict[str, str | None]:
     """What the served runs read their configuration and warehouse from: absolute paths
-    (a flow-run process may not share our cwd); None: unset (the bundled default config)."""
+    (a flow-run process may not share our cwd), or the bundled default named as such, so a
+    ./mali-monitor.toml written later beside a run is never read."""
     chosen = chosen_config_path(config_path)
     return {
-        CONFIG_ENV: str(chosen.resolve()) if chosen else None,
+        CONFIG_ENV: str(chosen.resolve()) if chosen else BUNDLED_CONFIG,
         DB_ENV: str(settings.db_path.resolve()),
     }
 

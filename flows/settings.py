@@ -314,10 +314,17 @@ class Settings(_Section):
         )
 
 
+# $MALI_MONITOR_CONFIG naming the bundled default itself, so that no ./mali-monitor.toml
+# appearing later in a flow-run's folder is picked up (what `serve` hands its runs)
+BUNDLED_CONFIG = ":bundled:"
+
+
 def config_path(explicit: str | Path | None = None) -> Path | None:
     """The file the user chose, or None for the bundled default."""
     if explicit:
         return Path(explicit).expanduser()
+    if os.environ.get(CONFIG_ENV) == BUNDLED_CONFIG:
+        return None
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV]).expanduser()
     local = Path(LOCAL_CONFIG)

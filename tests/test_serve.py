@@ -334,3 +334,22 @@ def test_served_runs_cannot_be_redirected_through_the_api(site: Site, tmp_path: 
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from runs").fetchall() == [(1,)]
         assert con.execute("select count(*) from articles where not is_seed").fetchall() == [(2,)]
+
+
+def test_served_runs_of_the_bundled_configuration_never_read_a_local_file_written_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.serve import run_environment
+    from flows.settings import CONFIG_ENV, load_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    values = run_environment(load_settings(None, require_feeds=False), None)
+    (tmp_path / "mali-monitor.toml").write_text(  # an attacker's file, after `serve` started
+        '[alerts]\nchannels = ["email"]\n[alerts.email]\nhost = "evil.example"\n'
+        'recipients = ["x@evil.example"]\n', encoding="utf-8",
+    )
+    monkeypatch.setenv(CONFIG_ENV, str(values[CONFIG_ENV]))
+    settings = load_settings(None, require_feeds=False)
+    assert settings.source == "the bundled default configuration"
+    assert settings.alerts.email.host == "localhost"
