@@ -6,7 +6,8 @@ so tests and the demo can hand in their own.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from extractors.models import (
     Fetcher,
     SkippedEntry,
 )
-from extractors.topic import TopicFilter
+from extractors.topic import TopicDecision, TopicFilter
 from extractors.urls import canonical_url, is_http_url, url_key
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -32,11 +33,26 @@ HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 MIN_SUMMARY_CHARS = 40  # a shorter summary is a headline echo, not an article text
 
 
+# [[feeds]] topic: "all" (every entry fetched and stored: a Malian outlet), "filter" (title
+# and summary decide: on topic, in doubt, off topic) or "auto" (filter, or Mali-focused when
+# the feed's own recent decisions say so). `select_entries` takes the resolved modes:
+# "all", "filter" or "mali" (Mali-focused: every entry not on topic is in doubt).
+TOPIC_MODES = ("auto", "all", "filter")
+MALI_FOCUSED = "mali"
+
+
 @dataclass
 class EntrySelection:
     to_fetch: list[FeedEntry] = field(default_factory=list)
     skipped: list[SkippedEntry] = field(default_factory=list)
     already_known: int = 0
+    on_topic: int = 0
+    # canonical URL -> why the entry is in doubt: fetched only so that its page decides
+    doubts: dict[str, str] = field(default_factory=dict)
+    # canonical URLs of entries of `topic = "all"` feeds: stored whatever their text says
+    trusted: set[str] = field(default_factory=set)
+    # in doubt beyond the run's budget: not decided, not recorded, seen again next run
+    deferred: list[FeedEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -50,26 +66,61 @@ class BatchOutcome:
 
 
 def select_entries(
-    entries: Iterable[FeedEntry], known: Collection[str], topic: TopicFilter
+    entries: Iterable[FeedEntry],
+    known: Collection[str],
+    topic: TopicFilter,
+    *,
+    feed_topics: Mapping[str, str] | None = None,
+    doubt_per_feed: int | None = None,
+    doubt_per_run: int | None = None,
 ) -> EntrySelection:
-    """Drop entries already decided (same canonical URL), duplicates within this poll, and
-    entries whose title and summary are not about Mali (kept as skipped)."""
+    """Drop entries already decided (same canonical URL) and duplicates within this poll,
+    then give each a topic outcome from its title, summary and tags: on topic (fetched),
+    off topic (kept as skipped) or in doubt (fetched so that the page decides). Any Mali
+    term, however weak, is doubt, and so is every entry of a Mali-focused feed
+    (`feed_topics[feed_url] == "mali"`); a `topic = "all"` feed's entries are all fetched.
+    Entries in doubt beyond `doubt_per_feed` (per feed) or `doubt_per_run` are deferred:
+    neither fetched nor recorded, so the next run decides them."""
     selection = EntrySelection()
+    modes = feed_topics or {}
     taken: set[str] = set()
+    doubts_by_feed: Counter[str] = Counter()
     for entry in entries:
         key = canonical_url(entry.url)
         if key in known or key in taken:
             selection.already_known += 1
             continue
         taken.add(key)
+        mode = modes.get(entry.feed_url, "filter")
         decision = topic.assess(entry.title, entry.summary, " ".join(entry.tags))
-        if decision.relevant:
+        if mode == "all":
+            selection.trusted.add(key)
+        if decision.relevant or mode == "all":
+            selection.on_topic += 1
             selection.to_fetch.append(entry)
-        else:
+            continue
+        if not decision.in_doubt and mode != MALI_FOCUSED:
             selection.skipped.append(
                 SkippedEntry(key, entry.url, entry.feed_url, entry.title, decision.reason)
             )
+            continue
+        over_feed = doubt_per_feed is not None and doubts_by_feed[entry.feed_url] >= doubt_per_feed
+        over_run = doubt_per_run is not None and len(selection.doubts) >= doubt_per_run
+        if over_feed or over_run:
+            selection.deferred.append(entry)
+            continue
+        doubts_by_feed[entry.feed_url] += 1
+        selection.doubts[key] = _doubt_reason(decision, mode)
+        selection.to_fetch.append(entry)
     return selection
+
+
+def _doubt_reason(decision: TopicDecision, mode: str) -> str:
+    if mode != MALI_FOCUSED:
+        return decision.reason
+    if decision.matched:
+        return decision.reason[:-1] + "; Mali-focused feed)"
+    return "in doubt (Mali-focused feed)"
 
 
 def build_articles(
@@ -79,13 +130,21 @@ def build_articles(
     *,
     fetched_at: datetime,
     run_id: str | None = None,
+    doubts: Mapping[str, str] | None = None,
+    trusted: Collection[str] = (),
 ) -> BatchOutcome:
     """Fetch and extract each entry's page, falling back to the feed summary.
 
     A page that fails leaves an error record; the article is still stored from its summary
     when the summary holds enough text. An entry with neither is not stored (and so is
     tried again next run).
+
+    Every article's full text is checked for the topic, except those of `trusted` entries
+    (canonical URLs of `topic = "all"` feeds). An entry in doubt (`doubts`: canonical URL ->
+    why) whose page is off topic is skipped with both reasons; one whose page could not be
+    read is left undecided (an error, tried again next run): its summary alone was doubt.
     """
+    doubts = doubts or {}
     outcome = BatchOutcome()
     for entry in entries:
         page, final_url, error = _fetch_and_extract(entry, fetcher)
@@ -105,10 +164,24 @@ def build_articles(
             )
             continue
         decision = topic.assess(article.title, entry.summary, article.text)
-        if not decision.relevant:
+        doubt = doubts.get(entry_key)
+        if not decision.relevant and entry_key not in trusted:
+            if doubt and article.text_origin != "page":
+                outcome.errors.append(
+                    ErrorRecord(
+                        "extract",
+                        f"{doubt} and the page could not be read: undecided, will retry "
+                        f"next run",
+                        url=entry.url,
+                        feed_url=entry.feed_url,
+                    )
+                )
+                continue
+            reason = f"{doubt}; page {decision.verdict}" if doubt else (
+                f"article text {decision.verdict}"
+            )
             outcome.skipped.append(
-                SkippedEntry(entry_key, entry.url, entry.feed_url, entry.title,
-                             f"article text {decision.reason}")
+                SkippedEntry(entry_key, entry.url, entry.feed_url, entry.title, reason)
             )
             continue
         article.topic_terms = decision.matched

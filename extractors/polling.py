@@ -20,6 +20,7 @@ class FeedSource:
     url: str
     name: str | None = None
     language: str | None = None
+    topic: str = "auto"  # auto | all | filter (extractors.articles.TOPIC_MODES)
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,11 @@ from extractors.models import ErrorRecord, FeedEntry, FetchSettings
 from extractors.polling import FeedPoll, FeedSource, FeedValidators, poll_feed
 from extractors.topic import TopicFilter, TopicSettings
 from extractors.urls import canonical_url
-from flows import runners
+from flows import progress, runners
 from flows.output import summary_markdown
 from flows.settings import Settings, load_settings
 from warehouse import entities as entity_store
-from warehouse import signatures, store
+from warehouse import feed_topics, signatures, store
 from warehouse.connection import opened, run_lock
 from warehouse.errors import WarehouseError
 from warehouse.export import export_tables
@@ -88,6 +88,8 @@ def fetch_articles_task(
     topic: TopicSettings,
     run_id: str,
     ner: str = "",
+    doubts: dict[str, str] | None = None,
+    trusted: frozenset[str] = frozenset(),
 ) -> FetchedBatch:
     """Fetch, extract and clean a batch of pages, then run the NER model over their texts
     (the costly part of entity extraction, here on the parallel workers), so the writer only
@@ -99,6 +101,8 @@ def fetch_articles_task(
         runners.topic_filter_for(topic),
         fetched_at=datetime.now(UTC),
         run_id=run_id,
+        doubts=doubts,
+        trusted=trusted,
     )
     model = runners.ner_model_for(ner)
     if model is None:
@@ -347,6 +351,10 @@ def _run(
     with _writing(settings) as con:
         store.start_run(con, run_id, started_at)
         states = store.feed_states(con, [f.url for f in feeds])
+        focused = feed_topics.mali_focused_feeds(
+            con, [f.url for f in feeds if f.topic == "auto"]
+        )
+    feed_modes = {f.url: "mali" if f.url in focused else f.topic for f in feeds}
     fetcher = HttpFetcher(settings.fetch_settings())
     try:
         topic = TopicFilter(settings.topic_settings())
@@ -360,6 +368,7 @@ def _run(
             policy=policy,
         )
         counts.backed_off = len(backed_off)
+        progress.update(stage="polling feeds", feeds_total=len(feeds))
         for skipped_feed in backed_off:
             logger.warning(
                 "feed %s backed off after %d failures: next poll at %s",
@@ -382,7 +391,10 @@ def _run(
             )
             for feed in feeds
         ]
-        results = [p.result() for p in polls]
+        results = []
+        for p in polls:
+            results.append(p.result())
+            progress.update(feeds_polled=len(results))
         counts.feeds_polled = len(results)
         counts.not_modified = sum(r.status == "not_modified" for r in results)
         for r in results:
@@ -392,7 +404,11 @@ def _run(
         counts.entries_seen = len(entries)
         with _writing(settings) as con:
             known = store.known_canonical_urls(con, [canonical_url(e.url) for e in entries])
-            selection = select_entries(entries, known, topic)
+            selection = select_entries(
+                entries, known, topic, feed_topics=feed_modes,
+                doubt_per_feed=settings.topic.doubt_per_feed,
+                doubt_per_run=settings.topic.doubt_per_run,
+            )
             store.save_batch(
                 con, run_id=run_id, articles=[], entry_keys=[], skipped=selection.skipped,
                 errors=[],
@@ -405,6 +421,8 @@ def _run(
         )
         decided: set[str] = set()
         batches = _batches(selection.to_fetch, settings.fetch.batch_size)
+        pages_fetched = 0
+        progress.update(stage="fetching pages", pages_total=len(selection.to_fetch))
         ner = runners.ner_mode(settings, len(selection.to_fetch))
         with runners.open_task_runner(settings) if batches else nullcontext() as runner:
             runners.start_ner(ner if batches else "")
@@ -412,7 +430,8 @@ def _run(
                 runner.submit(
                     fetch_articles_task,
                     {"entries": batch, "fetch": settings.fetch_settings(),
-                     "topic": settings.topic_settings(), "run_id": run_id, "ner": ner},
+                     "topic": settings.topic_settings(), "run_id": run_id, "ner": ner,
+                     "doubts": selection.doubts, "trusted": frozenset(selection.trusted)},
                 )
                 for batch in batches
             ]
@@ -426,8 +445,9 @@ def _run(
             # at a time in submission order, so which copy of a story is its original, and
             # which article first names an entity, never depends on which page answered
             # first.
-            for future in futures:
+            for batch, future in zip(batches, futures, strict=True):
                 outcome, spans = future.result()
+                pages_fetched += len(batch)
                 dedup = mark_duplicates_task(index, outcome)
                 writes = extract_entities_task(
                     recognizer, outcome, settings.novelty_settings(), spans
@@ -447,17 +467,20 @@ def _run(
                 entities_new += saved.entities_new
                 for error in outcome.errors:
                     errors_by_feed[error.feed_url or "(unknown feed)"] += 1
+                progress.update(pages_fetched=pages_fetched, stored=counts.articles_new)
         # Validators last, and not for a feed with an entry still to retry: a crash or a
         # failed page must not turn into a 304 that hides the entry for good.
         unresolved = {
             e.feed_url for e in selection.to_fetch if canonical_url(e.url) not in decided
-        }
+        } | {e.feed_url for e in selection.deferred}  # in doubt over budget: next run
         with _writing(settings) as con:
             record_polls_task(con, results, unresolved, states, run_id, policy, started_at)
         report = None
         if deliver_alerts:
             with _writing(settings) as con:
+                progress.update(stage="sending alerts")
                 report, problems = deliver_alerts_task(con, settings, run_id)
+            progress.update(alerts_sent=report.sent)
             counts.errors += len(problems)
     except BaseException as e:
         try:
@@ -485,7 +508,13 @@ def _run(
         "warehouse": str(settings.db_path),
         **asdict(counts),
         "entities_new": entities_new,
+        "in_doubt": len(selection.doubts),  # fetched so that the page decides
+        "deferred": len(selection.deferred),  # in doubt over the budget: next run
+        "mali_focused_feeds": sorted(focused),  # topic = "auto" feeds learnt to be about Mali
         "errors_by_feed": {feed: n for feed, n in errors_by_feed.items() if n},
+        "failed_feeds": [
+            {"feed_url": r.feed_url, "error": r.error} for r in results if r.status == "failed"
+        ],
         "backed_off_feeds": [
             {"feed_url": b.feed_url, "next_poll_at": b.next_poll_at.isoformat(timespec="seconds"),
              "consecutive_failures": b.consecutive_failures}
@@ -496,7 +525,10 @@ def _run(
         "export": export,
     }
     publish_summary_task(summary)
-    logger.info("run %s finished: %s", run_id, summary)
+    logger.info(
+        "run %s finished: %d feeds polled, %d new articles, %d duplicates, %d errors",
+        run_id, counts.feeds_polled, counts.articles_new, counts.duplicates, counts.errors,
+    )
     return summary
 
 

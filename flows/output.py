@@ -185,9 +185,16 @@ def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
         f"  skipped        {summary['skipped']} (off topic)",
         f"  errors         {summary['errors']}",
     ]
+    if summary.get("in_doubt") or summary.get("deferred"):
+        lines.append(f"  in doubt       {summary.get('in_doubt', 0)} fetched so the page decides, "
+                     f"{summary.get('deferred', 0)} deferred to the next run (over the budget)")
+    if summary.get("mali_focused_feeds"):
+        lines.append("  Mali-focused   " + ", ".join(summary["mali_focused_feeds"]))
     if "entities_new" in summary:
         lines.insert(5, f"  new entities   {summary['entities_new']}")
     lines += _backed_off_lines(summary)
+    lines += [f"  feed failed    {f['feed_url']}: {f['error']}"
+              for f in summary.get("failed_feeds") or []]
     alerts = summary.get("alerts") or {}
     if alerts.get("text"):
         lines += ["  " + line for line in alerts["text"].splitlines()]
@@ -229,6 +236,9 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     ]
     if "backed_off" in summary:
         rows.append(("feeds backed off", summary["backed_off"]))
+    if "in_doubt" in summary:
+        rows.append(("in doubt (fetched so the page decides)", summary["in_doubt"]))
+        rows.append(("in doubt, deferred to the next run", summary.get("deferred", 0)))
     if "entities_new" in summary:
         rows.append(("new entities", summary["entities_new"]))
     alerts = summary.get("alerts") or {}
@@ -241,6 +251,9 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     if by_feed:
         lines += ["", "## Errors by feed", "", "| feed | errors |", "|---|---:|"]
         lines += [f"| {feed} | {n} |" for feed, n in sorted(by_feed.items(), key=lambda x: -x[1])]
+    if summary.get("mali_focused_feeds"):
+        lines += ["", "## Feeds treated as Mali-focused (learnt)", ""]
+        lines += [f"- {feed}" for feed in summary["mali_focused_feeds"]]
     backed_off = summary.get("backed_off_feeds") or []
     if backed_off:
         lines += ["", "## Feeds backed off", ""]
@@ -250,3 +263,35 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             for b in backed_off
         ]
     return "\n".join(lines) + "\n"
+
+
+def markdown_as_text(markdown: str) -> str:
+    """A summary artifact (summary_markdown) as plain text for the terminal: headings as
+    lines, `| label | value |` rows as aligned `label  value`, rules and backticks gone.
+    Any other markdown is shown as it is."""
+    out: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if table:
+            widths = [max(len(row[i]) for row in table if i < len(row))
+                      for i in range(max(len(r) for r in table))]
+            out.extend("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False))
+                       .rstrip() for row in table)
+            table.clear()
+
+    for raw in markdown.splitlines():
+        line = raw.strip()
+        if line.startswith("|") and line.endswith("|"):
+            cells = [c.strip().replace("`", "") for c in line.strip("|").split("|")]
+            if all(not c or set(c) <= set("-:") for c in cells):
+                continue  # header rule, or the empty `| | |` header
+            table.append(cells)
+            continue
+        flush()
+        if line.startswith("#"):
+            out.append(line.lstrip("#").strip().replace("`", ""))
+        elif line:
+            out.append(line.replace("`", ""))
+    flush()
+    return "\n".join(out)

@@ -55,6 +55,9 @@ class FeedSection(_Section):
     url: str
     name: str | None = None
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    # all: every entry fetched and stored (a Malian outlet); filter: title and summary decide
+    # (on topic, in doubt, off topic); auto: filter, or Mali-focused once its decisions say so
+    topic: Literal["auto", "all", "filter"] = "auto"
 
     @field_validator("url")
     @classmethod
@@ -118,6 +121,10 @@ class TopicSection(_Section):
     min_score: float = Field(default=1.0, gt=0)
     terms: dict[str, float] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list)
+    # pages fetched only to decide an entry in doubt, per feed and per run; the rest wait
+    # for the next run (undecided, the feed re-read)
+    doubt_per_feed: int = Field(default=20, ge=0)
+    doubt_per_run: int = Field(default=100, ge=0)
 
 
 class DedupSection(_Section):
@@ -251,7 +258,7 @@ class Settings(_Section):
         return path if path.is_absolute() else self.db_path.parent / path
 
     def feed_sources(self) -> list[FeedSource]:
-        return [FeedSource(f.url, f.name, f.language) for f in self.feeds]
+        return [FeedSource(f.url, f.name, f.language, f.topic) for f in self.feeds]
 
     def fetch_settings(self) -> FetchSettings:
         f = self.fetch

@@ -17,6 +17,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # no telemetry writes, no network
 # a `mali-monitor run` child starts its own ephemeral server: give it time on a busy machine
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# the topic filter's term table is cached on disk: one build per test session, not $HOME's
+os.environ["MALI_MONITOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="mali-monitor-cache-")
 for variable in ("MALI_MONITOR_CONFIG", "MALI_MONITOR_DB"):
     os.environ.pop(variable, None)
 
