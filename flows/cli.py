@@ -128,6 +128,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+VERBOSE_HELP = (
+    "show Prefect's logs (by default they go to $PREFECT_HOME/mali-monitor-run.log and a "
+    "progress line is shown instead)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mali-monitor",
@@ -172,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store new entities and queue their alerts, but send nothing this run",
     )
+    run.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
 
     serve = command("serve")
     serve.add_argument("--config", metavar="PATH", help=config_help)
@@ -310,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the demo's configuration and warehouse, created or reused "
         "(default: ./mali-monitor-demo)",
     )
+    demo.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     return parser
 
 
@@ -372,6 +380,7 @@ def _initialise(settings: Settings) -> Any:
 
 def cmd_init(args: argparse.Namespace) -> int:
     settings = _settings(args, require_feeds=False)
+    prefect_server = _prepare_prefect_database(settings) if args.own_process else None
     result = _initialise(settings)
     migrations = ", ".join(result.migrations_applied) or "none (up to date)"
     print(f"warehouse {result.path}: migrations applied: {migrations}")
@@ -380,7 +389,35 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"({result.seeds_total - result.seeds_added} already there); "
         f"{result.baseline_entities_added} baseline entities added"
     )
+    if prefect_server is not None:
+        from flows.prefect_server import PrefectServerError
+
+        try:  # best effort: otherwise the first `run` creates Prefect's database
+            prefect_server.wait_until_healthy(timeout_s=120)
+        except PrefectServerError:
+            pass
+        finally:
+            prefect_server.stop()
     return EXIT_OK
+
+
+def _prepare_prefect_database(settings: Settings) -> Any:
+    """Prefect's server started while the warehouse is created, so that its database (in
+    PREFECT_HOME) is created and migrated now, not during the first `run` (about 10 s
+    the first time). None when the user runs a Prefect server (PREFECT_API_URL)."""
+    from flows.prefect_server import API_URL_ENV, RunServer
+
+    if os.environ.get(API_URL_ENV) or "prefect" in sys.modules:
+        return None
+    from flows.child_env import secret_env_names
+    from flows.progress import RUN_LOG, prefect_home_before_import
+
+    home = prefect_home_before_import()
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return RunServer(home / RUN_LOG, secret_names=secret_env_names(settings))
+    except OSError:
+        return None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -395,17 +432,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.runners import check_task_runner
 
     check_task_runner(settings)  # [run] task_runner = "dask" without prefect-dask: exit 2
-    from flows.ingest import ingest
+    from flows import progress
 
     started = time.monotonic()
-    summary = ingest(
-        config_path=str(args.config) if args.config else None,
-        db_path=str(settings.db_path),
-        feed_urls=args.feed or None,
-        deliver_alerts=not args.no_alerts,
-    )
+    with progress.reporting(_reporter(args)):
+        progress.update(stage="starting Prefect")
+        server = _start_run_server(args, settings)
+        from flows.ingest import ingest
+
+        if server is not None:
+            server.wait_until_healthy()
+        summary = ingest(
+            config_path=str(args.config) if args.config else None,
+            db_path=str(settings.db_path),
+            feed_urls=args.feed or None,
+            deliver_alerts=not args.no_alerts,
+        )
     print(run_summary(summary, time.monotonic() - started))
     return EXIT_OK
+
+
+def _reporter(args: argparse.Namespace) -> Any:
+    from flows import progress
+
+    return progress.Reporter() if args.verbose else progress.ConsoleReporter()
+
+
+def _start_run_server(args: argparse.Namespace, settings: Settings | None) -> Any:
+    """Prefect's server for this run, started now so it boots while the flow's modules
+    import (flows.prefect_server.RunServer); None when PREFECT_API_URL names the user's
+    server, or Prefect is already imported (its settings are read: a test harness)."""
+    from flows.prefect_server import API_URL_ENV, RunServer
+
+    if not args.own_process or os.environ.get(API_URL_ENV) or "prefect" in sys.modules:
+        return None
+    from flows.child_env import secret_env_names
+
+    server = RunServer(getattr(args, "prefect_log", None),
+                       secret_names=secret_env_names(settings))
+    os.environ[API_URL_ENV] = server.api_url
+    return server
 
 
 def _check_warehouse_opens(settings: Settings) -> None:
@@ -434,7 +500,9 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     print(f"flow run {result.flow_run_id} ({result.state or 'submitted'}) on {result.api_url}")
     if args.wait:
         if result.summary:
-            print(result.summary)
+            from flows.output import markdown_as_text
+
+            print(markdown_as_text(result.summary))
         if result.state not in ("Completed",):
             return EXIT_FAILED
     return EXIT_OK
@@ -588,9 +656,12 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from flows import progress
     from flows.demo import main as demo_main
 
-    demo_main(args.dir)  # DemoError (a MonitorError): exit 2 with its message
+    with progress.reporting(_reporter(args)):
+        # DemoError (a MonitorError): exit 2 with its message
+        demo_main(args.dir, start_server=lambda: _start_run_server(args, None))
     return EXIT_OK
 
 
@@ -621,13 +692,35 @@ def _private_files() -> None:
     os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _quiet_prefect(args: argparse.Namespace) -> None:
+    """Before Prefect is imported: no telemetry unless the user asked for it, and for
+    `run` and `demo` without --verbose, Prefect's logs in a file (flows.progress)."""
+    from flows.prefect_server import ANALYTICS_ENV
+
+    os.environ.setdefault(ANALYTICS_ENV, "false")
+    args.prefect_log = None
+    if args.own_process and args.command in ("run", "demo") and not args.verbose \
+            and "prefect" not in sys.modules:
+        from flows.progress import log_to_file
+
+        args.prefect_log = log_to_file()
+
+
+def main(argv: Sequence[str] | None = None, *, own_process: bool | None = None) -> int:
+    """The command line. `own_process` (default: when `argv` is None, i.e. the
+    `mali-monitor` command itself): the process is this command's, so Prefect's logging,
+    its server and environment variables may be set up for it; a caller passing `argv`
+    (tests, a Python user) keeps its Prefect setup and environment."""
     args = build_parser().parse_args(argv)
+    args.own_process = argv is None if own_process is None else own_process
     _private_files()
     try:
+        _quiet_prefect(args)
         return HANDLERS[args.command](args)
     except (ConfigError, WarehouseError, MonitorError, PrefectServerError, SinceError) as e:
-        print(f"mali-monitor {args.command}: error: {e}", file=sys.stderr)
+        where = getattr(args, "prefect_log", None)
+        more = f" (Prefect's log: {where})" if where and "prefect" in sys.modules else ""
+        print(f"mali-monitor {args.command}: error: {e}{more}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"mali-monitor {args.command}: interrupted", file=sys.stderr)

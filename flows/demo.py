@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 
 from extractors.cleaning import parse_plain_article
 from extractors.errors import MonitorError
+from flows import progress
 from flows.output import run_summary
 from flows.prefect_server import free_port
 from flows.replay import ReplayRequest, ReplayServer
@@ -370,10 +371,14 @@ class DemoResult:
 
 
 def run_demo(
-    directory: str | Path | None = None, *, say: Callable[[str], None] = print
+    directory: str | Path | None = None,
+    *,
+    say: Callable[[str], None] = print,
+    start_server: Callable[[], Any] | None = None,
 ) -> DemoResult:
     """Run the demo in `directory` (created, or reused when it exists) and return what
-    happened; `say` gets progress lines."""
+    happened; `say` gets progress lines. `start_server`: starts Prefect's server for the
+    run before the flow's modules import (flows.cli), returning it or None."""
     folder = Path(directory or DEFAULT_DIR).expanduser().resolve()
     config_path, db_path = _prepare_folder(folder)
     root = replay_root()
@@ -402,11 +407,16 @@ def run_demo(
         else:
             say(f"  warehouse {db_path} reused")
         say("  running the ingest flow (Prefect) ...")
+        progress.update(stage="starting Prefect")
+        server = start_server() if start_server else None
 
         from flows.ingest import ingest
 
+        if server is not None:
+            server.wait_until_healthy()
         with _environment({WEBHOOK_ENV: webhook.url}, unset=[SMTP_USER_ENV, SMTP_PASSWORD_ENV]):
             summary = ingest(config_path=str(config_path), db_path=str(db_path))
+        progress.current().close()  # the progress line gives way to the report
         elapsed = time.monotonic() - started
         result = DemoResult(
             directory=folder,
@@ -627,11 +637,14 @@ def report(result: DemoResult) -> str:
 OFFLINE_PREFECT = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
 
 
-def main(directory: str | Path | None = None) -> DemoResult:
+def main(
+    directory: str | Path | None = None, start_server: Callable[[], Any] | None = None
+) -> DemoResult:
     """Run the demo and print its report (the `mali-monitor demo` command)."""
     for name, value in OFFLINE_PREFECT.items():
         os.environ.setdefault(name, value)
-    result = run_demo(directory, say=lambda line: print(line, flush=True))
+    result = run_demo(directory, say=lambda line: print(line, flush=True),
+                      start_server=start_server)
     print(report(result))
     sys.stdout.flush()
     return result

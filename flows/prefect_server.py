@@ -15,6 +15,7 @@ tool's secrets in its environment (flows.child_env).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
@@ -27,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -40,6 +42,8 @@ ADDRESS_FILE = "mali-monitor-serve.json"
 AUTH_FILE = "mali-monitor-serve.auth"
 SERVER_LOG = "mali-monitor-server.log"
 AUTH_USER = "mali-monitor"
+ANALYTICS_ENV = "PREFECT_SERVER_ANALYTICS_ENABLED"
+UI_API_URL_ENV = "PREFECT_UI_API_URL"  # Prefect's server.ui.api_url
 PRIVATE_UMASK = 0o077
 
 
@@ -142,7 +146,9 @@ def local_server(
     auth_string = new_auth_string()
     env = scrubbed_environ(secret_names)  # also drops the user's PREFECT_API_KEY/AUTH_STRING
     env.pop(API_URL_ENV, None)
-    env.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", SERVER_AUTH_ENV: auth_string})
+    env.setdefault(ANALYTICS_ENV, "false")  # telemetry only when the user turns it on
+    # the UI asks this address for the API (else it tries http://127.0.0.1:4200/api)
+    env.update({SERVER_AUTH_ENV: auth_string, UI_API_URL_ENV: api_url})
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(log_fd, "ab") as log:
         process = subprocess.Popen(
@@ -181,12 +187,12 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], api_url: str, log: Pat
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], grace_s: float = 20) -> None:
     if process.poll() is not None:
         return
     try:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        process.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
@@ -256,3 +262,61 @@ def find_server() -> ServerAddress:
             f"answer; is `mali-monitor serve` still running?"
         )
     return ServerAddress(str(recorded), auth_string=auth_string or None)
+
+
+class RunServer:
+    """The Prefect server of one `run` or `demo` (what Prefect's ephemeral mode starts
+    itself, on first use of its client): started here at once, so it boots while the flow's
+    modules import, without the UI, telemetry or block registration, logging to `log_path`.
+    `PREFECT_API_URL` is then set for this process (Prefect is not imported yet) and its
+    children; `stop` at exit (registered with atexit, so after Prefect's own exit handlers
+    have flushed their logs and events)."""
+
+    def __init__(self, log_path: Path | None = None, *, secret_names: Iterable[str] = ()):
+        self.port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.log_path = log_path
+        env = scrubbed_environ(secret_names)
+        env.pop(API_URL_ENV, None)
+        env.setdefault(ANALYTICS_ENV, "false")
+        env.setdefault("PREFECT_API_BLOCKS_REGISTER_ON_START", "false")  # no blocks used
+        env.update({"PREFECT_UI_ENABLED": "false", "PREFECT__SERVER_EPHEMERAL": "1",
+                    "PREFECT__SERVER_FINAL": "1"})
+        if log_path is not None:
+            output: Any = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        else:
+            output = subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory",
+                 "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+                stdout=output, stderr=subprocess.STDOUT if log_path else output,
+                stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+            )
+        finally:
+            if isinstance(output, int) and output >= 0:
+                os.close(output)
+        atexit.register(self.stop)
+
+    def wait_until_healthy(self, timeout_s: float | None = None) -> None:
+        timeout_s = timeout_s or float(
+            os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or STARTUP_TIMEOUT_S
+        )
+        deadline = time.monotonic() + timeout_s
+        where = f"; see its log at {self.log_path}" if self.log_path else ""
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise PrefectServerError(
+                    f"Prefect's server for this run exited with code "
+                    f"{self.process.returncode}{where}"
+                )
+            if healthy(self.api_url, timeout_s=1.0):
+                return
+            time.sleep(0.1)
+        raise PrefectServerError(
+            f"Prefect's server for this run did not start within {timeout_s:.0f} s{where}"
+        )
+
+    def stop(self) -> None:
+        _stop(self.process, grace_s=5)

@@ -158,7 +158,6 @@ def login_message(server: ServerAddress) -> str:
 
 
 def _serve(settings: Settings, server: ServerAddress) -> None:
-    from prefect import serve
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     updates: dict[Any, Any] = {PREFECT_API_URL: server.api_url}
@@ -167,7 +166,29 @@ def _serve(settings: Settings, server: ServerAddress) -> None:
     with temporary_settings(updates=updates):
         print(f"serving {FULL_NAME} against {server.api_url} ({_describe_schedule(settings)}); "
               f"Ctrl-C to stop", flush=True)
-        serve(build_deployment(settings), limit=1, print_starting_message=False)
+        _run_runner(build_deployment(settings))
+
+
+def _run_runner(deployment: Any) -> None:
+    """What `prefect.serve(deployment, limit=1)` does, but SIGTERM ends it like Ctrl-C.
+    Prefect's Runner.start replaces the SIGTERM handler by its own, whose `self.stop()`
+    inside the running loop only makes an `astop` coroutine that is never awaited (a
+    RuntimeWarning, and the runner is not stopped); ours raises KeyboardInterrupt, which
+    asyncio.run turns into cancelling the runner's tasks, as for Ctrl-C."""
+    import asyncio
+
+    from prefect.runner import Runner
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    runner = Runner(limit=1, pause_on_shutdown=True)
+    runner.add_deployment(deployment)
+    runner.handle_sigterm = interrupt  # type: ignore[method-assign]
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        print("serve stopped", flush=True)
 
 
 def _describe_schedule(settings: Settings) -> str:
