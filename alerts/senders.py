@@ -67,6 +67,8 @@ def _block(name: str, channel: str, key: str) -> str | None:
         else:  # the text of a validation error could quote the value: not shown
             problem = f"cannot be loaded ({type(e).__name__}; is the Prefect API reachable?)"
         raise DeliveryError(f"{channel}: {where} {problem}", channel=channel) from None
+    if not isinstance(block, Secret):  # `_sync=True`: the block itself, never a coroutine
+        raise DeliveryError(f"{channel}: {where} is not a Secret block", channel=channel)
     value = block.value.get_secret_value()
     if not isinstance(value, str) or not value.strip():
         raise DeliveryError(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document
 
 from extractors.errors import ExtractionError
 from extractors.text import normalise_whitespace
@@ -47,13 +48,14 @@ def extract_page(html: str, *, url: str, min_chars: int = MIN_TEXT_CHARS) -> Ext
     except (ValueError, TypeError, RecursionError, UnicodeError, etree.LxmlError) as e:
         # hostile or broken markup inside lxml: a failure of this page, not of the run
         raise ExtractionError(f"could not parse page {url}: {e}", url=url) from e
-    text = normalise_whitespace(getattr(document, "text", None) or "") if document else ""
+    text = normalise_whitespace(document.text or "") if isinstance(document, Document) else ""
     if len(text) < min_chars:
         raise ExtractionError(
             f"page {url} yielded {len(text)} characters of article text (fewer than {min_chars}); "
             f"not an article page, or one behind a paywall or script",
             url=url,
         )
+    assert isinstance(document, Document)  # text was found, and long enough
     return ExtractedPage(
         text=text,
         title=_clean(document.title),

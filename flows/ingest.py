@@ -20,7 +20,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run, task_run
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from alerts.delivery import DeliveryReport, deliver_pending
 from alerts.errors import DeliveryError
@@ -36,13 +36,14 @@ from extractors.entities.records import RawSpan
 from extractors.fetching import HttpFetcher
 from extractors.models import ErrorRecord, FeedEntry, FetchSettings
 from extractors.polling import FeedPoll, FeedSource, FeedValidators, poll_feed
+from extractors.retry_queue import QueuedPage, interleave_by_host, mark_upgrades
 from extractors.topic import TopicFilter, TopicSettings
 from extractors.urls import canonical_url
 from flows import progress, runners
 from flows.output import summary_markdown
 from flows.settings import Settings, load_settings
 from warehouse import entities as entity_store
-from warehouse import feed_topics, signatures, store
+from warehouse import feed_topics, page_attempts, signatures, store
 from warehouse.connection import opened, run_lock
 from warehouse.errors import WarehouseError
 from warehouse.export import export_tables
@@ -51,6 +52,13 @@ from warehouse.publish import publish_read_copy, read_copy_path
 
 MAX_WORKERS = 8
 SUMMARY_ARTIFACT_KEY = "ingest-summary"
+
+
+def _thread_runner() -> TaskRunner[Any]:
+    """The flow's own runner (polls, writer steps); fetching may go to another
+    (`runners.open_task_runner`)."""
+    runner: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=MAX_WORKERS)
+    return runner
 
 
 class RetryableFeedFailure(Exception):
@@ -90,6 +98,8 @@ def fetch_articles_task(
     ner: str = "",
     doubts: dict[str, str] | None = None,
     trusted: frozenset[str] = frozenset(),
+    queued: dict[str, QueuedPage] | None = None,
+    page_retries: int = 5,
 ) -> FetchedBatch:
     """Fetch, extract and clean a batch of pages, then run the NER model over their texts
     (the costly part of entity extraction, here on the parallel workers), so the writer only
@@ -103,11 +113,13 @@ def fetch_articles_task(
         run_id=run_id,
         doubts=doubts,
         trusted=trusted,
+        queued=queued,
+        page_retries=page_retries,
     )
     model = runners.ner_model_for(ner)
     if model is None:
         return outcome, {}
-    readable = [(a.article_id, a.text, a.language) for a in outcome.articles]
+    readable = [(a.article_id, a.text, a.language) for a in outcome.articles + outcome.upgrades]
     try:
         return outcome, precompute_spans(readable, model)
     except NerModelError as e:  # e.g. a helper process died: the writer runs the model
@@ -141,7 +153,11 @@ def build_recognizer_task(
 
 @task(name="mark-duplicates", cache_policy=NO_CACHE)
 def mark_duplicates_task(index: DuplicateIndex, outcome: BatchOutcome) -> DedupOutcome:
-    return index.mark(outcome.articles)
+    """New articles, then upgraded ones (their page text compared with all but their own
+    summary); the signatures of both are stored with the batch."""
+    dedup = index.mark(outcome.articles)
+    dedup.signatures.extend(mark_upgrades(index, outcome.upgrades))
+    return dedup
 
 
 @task(name="extract-entities", cache_policy=NO_CACHE)
@@ -153,7 +169,7 @@ def extract_entities_task(
 ) -> EntityWrites | None:
     if recognizer is None:
         return None
-    found = recognizer.extract(outcome.articles, spans)
+    found = recognizer.extract(outcome.articles + outcome.upgrades, spans)
     return assess_novelty(
         found, known_keys=recognizer.known_keys, seen_at=datetime.now(UTC), settings=novelty
     )
@@ -182,6 +198,9 @@ def store_batch_task(
         signatures=dedup.signatures,
         entity_writes=writes,
         alert_channels=alert_channels,
+        upgrades=outcome.upgrades,
+        gave_up=outcome.gave_up,
+        attempts=outcome.attempts,
     )
 
 
@@ -288,15 +307,18 @@ def _validators(state: store.FeedStateRow | None) -> FeedValidators:
     return FeedValidators(state.etag, state.last_modified) if state else FeedValidators()
 
 
+def _queued_in(
+    batch: Sequence[FeedEntry], queued: dict[str, QueuedPage]
+) -> dict[str, QueuedPage]:
+    keys = (canonical_url(e.url) for e in batch)
+    return {key: queued[key] for key in keys if key in queued}
+
+
 def _batches(entries: Sequence[FeedEntry], size: int) -> list[list[FeedEntry]]:
     return [list(entries[i : i + size]) for i in range(0, len(entries), size)]
 
 
-@flow(
-    name="ingest",
-    task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS),
-    log_prints=False,
-)
+@flow(name="ingest", task_runner=_thread_runner(), log_prints=False)
 def ingest(
     config_path: str | None = None,
     db_path: str | None = None,
@@ -327,7 +349,7 @@ def _writing(settings: Settings) -> AbstractContextManager[duckdb.DuckDBPyConnec
     return opened(settings.db_path, create=False, lock_wait_s=settings.warehouse.lock_wait_s)
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS), log_prints=False)
+@flow(name="ingest", task_runner=_thread_runner(), log_prints=False)
 def scheduled_ingest() -> dict[str, Any]:
     """The flow `serve` deploys: no parameters, so a run started through the API cannot pick
     the configuration or the warehouse; `serve` sets MALI_MONITOR_CONFIG and MALI_MONITOR_DB
@@ -354,6 +376,9 @@ def _run(
         focused = feed_topics.mali_focused_feeds(
             con, [f.url for f in feeds if f.topic == "auto"]
         )
+        # pages that failed in earlier runs and are due again: read from the warehouse, so
+        # they are retried even when their feed answers 304
+        queue = page_attempts.take_due(con, [f.url for f in feeds], started_at)
     feed_modes = {f.url: "mali" if f.url in focused else f.topic for f in feeds}
     fetcher = HttpFetcher(settings.fetch_settings())
     try:
@@ -420,18 +445,23 @@ def _run(
             len(selection.to_fetch), len(selection.skipped), selection.already_known,
         )
         decided: set[str] = set()
-        batches = _batches(selection.to_fetch, settings.fetch.batch_size)
-        pages_fetched = 0
-        progress.update(stage="fetching pages", pages_total=len(selection.to_fetch))
-        ner = runners.ner_mode(settings, len(selection.to_fetch))
+        queued = {canonical_url(q.entry.url): q for q in queue}
+        # outlets interleaved: a slow or polite host does not hold one worker for a batch
+        to_fetch = interleave_by_host([*selection.to_fetch, *(q.entry for q in queue)])
+        batches = _batches(to_fetch, settings.fetch.batch_size)
+        pages_fetched = upgraded = gave_up = 0
+        progress.update(stage="fetching pages", pages_total=len(to_fetch))
+        ner = runners.ner_mode(settings, len(to_fetch))
         with runners.open_task_runner(settings) if batches else nullcontext() as runner:
             runners.start_ner(ner if batches else "")
             futures = [
-                runner.submit(
+                runner.submit(  # type: ignore[union-attr]  # None only without batches
                     fetch_articles_task,
                     {"entries": batch, "fetch": settings.fetch_settings(),
                      "topic": settings.topic_settings(), "run_id": run_id, "ner": ner,
-                     "doubts": selection.doubts, "trusted": frozenset(selection.trusted)},
+                     "doubts": selection.doubts, "trusted": frozenset(selection.trusted),
+                     "queued": _queued_in(batch, queued),
+                     "page_retries": settings.fetch.page_retries},
                 )
                 for batch in batches
             ]
@@ -460,6 +490,9 @@ def _run(
                     recognizer.remember(writes)
                 decided.update(outcome.stored_entry_keys.values())
                 decided.update(s.canonical_url for s in outcome.skipped)
+                decided.update(a.canonical_url for a in outcome.attempts)  # queued or gave up
+                upgraded += saved.upgraded
+                gave_up += len(outcome.gave_up)
                 counts.articles_new += saved.articles_new
                 counts.duplicates += saved.duplicates
                 counts.skipped += len(outcome.skipped)
@@ -510,6 +543,9 @@ def _run(
         "entities_new": entities_new,
         "in_doubt": len(selection.doubts),  # fetched so that the page decides
         "deferred": len(selection.deferred),  # in doubt over the budget: next run
+        "pages_retried": len(queue),  # failed pages of earlier runs tried again
+        "upgraded": upgraded,  # articles stored from their summary, now from their page
+        "gave_up": gave_up,  # entries with neither page nor summary after their tries
         "mali_focused_feeds": sorted(focused),  # topic = "auto" feeds learnt to be about Mali
         "errors_by_feed": {feed: n for feed, n in errors_by_feed.items() if n},
         "failed_feeds": [

@@ -71,7 +71,7 @@ def _svg(fig: Figure, prefix: str, title: str) -> str:
     """The figure as an inline <svg> element: no XML prologue or DOCTYPE, no metadata, every
     id prefixed (several figures on one page), a <title> for screen readers."""
     buffer = io.StringIO()
-    with rc_context(_RC):
+    with rc_context(_RC):  # type: ignore[arg-type]  # keys checked by matplotlib at run time
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = _METADATA.sub("", _PROLOGUE.sub("", buffer.getvalue(), count=1))
     for name in set(_ID.findall(text)):
@@ -90,7 +90,7 @@ def _attr(text: str) -> str:
 
 def _png(fig: Figure, dpi: int = 100) -> bytes:
     buffer = io.BytesIO()
-    with rc_context(_RC):
+    with rc_context(_RC):  # type: ignore[arg-type]  # keys checked by matplotlib at run time
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 
@@ -117,7 +117,7 @@ def on_map(town: TownPoint) -> bool:
 
 def _polygon_path(polygon: list[list[list[float]]]) -> MplPath:
     vertices: list[list[float]] = []
-    codes: list[int] = []
+    codes: list[Any] = []  # matplotlib's uint8 path codes
     for ring in polygon:
         vertices += ring
         codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 2) + [MplPath.CLOSEPOLY]
@@ -150,11 +150,12 @@ def _place_labels(
     one (greedy: new towns and the most named first); else the first place tried."""
     dots = [to_points(t.longitude, t.latitude) for t in towns]
     taken = [(x - 4, y - 4, x + 4, y + 4) for x, y in dots]
-    placed = []
+    placed: list[tuple[TownPoint, tuple[float, float, str]]] = []
     for town in sorted(towns, key=lambda t: (not t.is_new, -t.articles, t.name)):
         x, y = to_points(town.longitude, town.latitude)
         w, h = 0.6 * LABEL_PT * len(town.name) + 3, LABEL_PT + 3
-        choice, box = _OFFSETS[0], None
+        choice: tuple[float, float, str] = _OFFSETS[0]
+        box = None
         for dx, dy, ha in _OFFSETS:
             left = x + dx - (w if ha == "right" else w / 2 if ha == "center" else 0)
             candidate = (left, y + dy - h / 2, left + w, y + dy + h / 2)
@@ -211,6 +212,7 @@ def map_figure(towns: Sequence[TownPoint], *, width_in: float = 7.5) -> Figure:
     for town in sorted(shown, key=lambda t: (t.is_new, t.articles)):
         size = 30 + 90 * (town.articles / most)
         color = NEW_TOWN if town.is_new else KNOWN_TOWN
+        assert town.longitude is not None and town.latitude is not None  # shown: placed
         ax.scatter([town.longitude], [town.latitude], s=size, c=color,
                    marker="o" if town.is_new else "s", edgecolors="white", linewidths=0.8,
                    zorder=5)

@@ -208,6 +208,7 @@ class TriggerResult:
 
 def trigger(*, wait: bool, timeout_s: float | None = None) -> TriggerResult:
     """Start a run of the served deployment; with `wait`, follow it to its final state."""
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
@@ -227,6 +228,7 @@ def trigger(*, wait: bool, timeout_s: float | None = None) -> TriggerResult:
                 f"no deployment {FULL_NAME} on {api_url}; is `mali-monitor serve` running "
                 f"against this server?"
             ) from e
+        assert isinstance(flow_run, FlowRun)  # the sync call's result, not a coroutine
         state = flow_run.state
         if not wait:
             return TriggerResult(str(flow_run.id), api_url, state.name if state else None)

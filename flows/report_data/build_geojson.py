@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 # ISO 3166 numeric -> alpha-2: Mali, its neighbours, and the countries in the map's frame.
 COUNTRIES = {
@@ -84,7 +85,7 @@ def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         topo = json.load(f)
     arcs = [simplify(a, TOLERANCE) for a in decode_arcs(topo)]
-    features = []
+    features: list[dict[str, Any]] = []
     for geometry in topo["objects"]["countries"]["geometries"]:
         code = COUNTRIES.get(str(geometry.get("id")))
         if code is None:
