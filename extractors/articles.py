@@ -7,9 +7,10 @@ so tests and the demo can hand in their own.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 from extractors.cleaning import clean_text, parse_plain_article
@@ -24,6 +25,15 @@ from extractors.models import (
     FeedEntry,
     Fetcher,
     SkippedEntry,
+)
+from extractors.retry_queue import (
+    DONE,
+    RETRYING,
+    PageAttempt,
+    QueuedPage,
+    is_permanent,
+    next_state,
+    runs_to_wait,
 )
 from extractors.topic import TopicDecision, TopicFilter
 from extractors.urls import canonical_url, is_http_url, url_key
@@ -63,6 +73,12 @@ class BatchOutcome:
     # canonical URLs of the entries that became articles (the entry's key, which may
     # differ from the page's own canonical URL)
     stored_entry_keys: dict[str, str] = field(default_factory=dict)
+    # articles stored from their feed summary whose page was read now: same article id
+    upgrades: list[Article] = field(default_factory=list)
+    # entries given up on (no page after the retries, no summary): decision 'gave_up'
+    gave_up: list[SkippedEntry] = field(default_factory=list)
+    # `page_attempts` rows: each failed page, and each queued page tried again
+    attempts: list[PageAttempt] = field(default_factory=list)
 
 
 def select_entries(
@@ -132,76 +148,159 @@ def build_articles(
     run_id: str | None = None,
     doubts: Mapping[str, str] | None = None,
     trusted: Collection[str] = (),
+    queued: Mapping[str, QueuedPage] | None = None,
+    page_retries: int = 5,
 ) -> BatchOutcome:
     """Fetch and extract each entry's page, falling back to the feed summary.
 
     A page that fails leaves an error record; the article is still stored from its summary
-    when the summary holds enough text. An entry with neither is not stored (and so is
-    tried again next run).
+    when the summary holds enough text. A failure that may pass (timeout, 429, 5xx, a reset,
+    an unresolved host) queues the page for later runs (`outcome.attempts`), so an article
+    stored from its summary is upgraded once its page is read (`outcome.upgrades`); an entry
+    with neither page nor summary waits for that retry, and gives up (`outcome.gave_up`)
+    after a permanent failure (404, 410, not HTML, no article in the page) or once the first
+    try and `page_retries` more have failed.
 
     Every article's full text is checked for the topic, except those of `trusted` entries
     (canonical URLs of `topic = "all"` feeds). An entry in doubt (`doubts`: canonical URL ->
     why) whose page is off topic is skipped with both reasons; one whose page could not be
-    read is left undecided (an error, tried again next run): its summary alone was doubt.
+    read is left undecided (queued like a page without a summary): its summary alone was
+    doubt. `queued` holds the entries tried again from the queue (canonical URL -> row).
     """
     doubts = doubts or {}
+    queued = queued or {}
     outcome = BatchOutcome()
     for entry in entries:
-        page, final_url, error = _fetch_and_extract(entry, fetcher)
+        entry_key = canonical_url(entry.url)
+        item = queued.get(entry_key)
+        doubt = doubts.get(entry_key) or (item.doubt if item else None)
+        is_trusted = entry_key in trusted or bool(item and item.trusted)
+        tries = (item.attempts if item else 0) + 1
+        page, final_url, error, failure = _fetch_and_extract(entry, fetcher)
         if error:
             outcome.errors.append(error)
         article = _assemble(entry, page, final_url, fetched_at=fetched_at, run_id=run_id)
-        entry_key = canonical_url(entry.url)
-        if article is None:
-            outcome.errors.append(
-                ErrorRecord(
-                    "extract",
-                    f"no article text for {entry.url}: the page gave none and the feed "
-                    f"summary is too short; will retry next run",
-                    url=entry.url,
-                    feed_url=entry.feed_url,
-                )
+
+        attempt = partial(_attempt, entry_key, entry, tries, doubt, is_trusted, problem=failure)
+        if item is not None and item.article_id is not None:
+            _upgrade(outcome, item, article, entry, topic, failure, attempt, page_retries)
+            continue
+        if article is None or (
+            doubt and article.text_origin != "page" and not is_trusted
+            and not topic.assess(article.title, entry.summary, article.text).relevant
+        ):
+            problem = failure or ExtractionError("the page holds no article text", url=entry.url)
+            state = next_state(tries, permanent=is_permanent(problem), page_retries=page_retries)
+            undecided = bool(doubt) and not is_trusted
+            why = (
+                f"{doubt} and the page could not be read" if undecided
+                else f"no article text for {entry.url}: the page gave none and the feed "
+                "summary is too short"
             )
+            if state == RETRYING:
+                outcome.errors.append(ErrorRecord(
+                    "extract", f"{why}: undecided, will retry next run" if undecided
+                    else f"{why}; will retry next run",
+                    url=entry.url, feed_url=entry.feed_url,
+                ))
+            else:
+                reason = f"{why}; gave up after {_tries(tries)} ({problem})"
+                outcome.errors.append(
+                    ErrorRecord("extract", reason, url=entry.url, feed_url=entry.feed_url)
+                )
+                outcome.gave_up.append(
+                    SkippedEntry(entry_key, entry.url, entry.feed_url, entry.title, reason)
+                )
+            outcome.attempts.append(attempt(state, problem=problem))
             continue
         decision = topic.assess(article.title, entry.summary, article.text)
-        doubt = doubts.get(entry_key)
-        if not decision.relevant and entry_key not in trusted:
-            if doubt and article.text_origin != "page":
-                outcome.errors.append(
-                    ErrorRecord(
-                        "extract",
-                        f"{doubt} and the page could not be read: undecided, will retry "
-                        f"next run",
-                        url=entry.url,
-                        feed_url=entry.feed_url,
-                    )
-                )
-                continue
+        if not decision.relevant and not is_trusted:
             reason = f"{doubt}; page {decision.verdict}" if doubt else (
                 f"article text {decision.verdict}"
             )
             outcome.skipped.append(
                 SkippedEntry(entry_key, entry.url, entry.feed_url, entry.title, reason)
             )
+            if item is not None:
+                outcome.attempts.append(attempt(DONE))
             continue
         article.topic_terms = decision.matched
         outcome.articles.append(article)
         outcome.stored_entry_keys[article.article_id] = entry_key
+        if article.text_origin == "summary" and failure is not None:
+            state = next_state(tries, permanent=is_permanent(failure), page_retries=page_retries)
+            outcome.attempts.append(attempt(state, "summary", article.article_id))
+        elif item is not None:
+            outcome.attempts.append(attempt(DONE, article.text_origin, article.article_id))
     return outcome
+
+
+def _upgrade(
+    outcome: BatchOutcome,
+    item: QueuedPage,
+    article: Article | None,
+    entry: FeedEntry,
+    topic: TopicFilter,
+    failure: Exception | None,
+    attempt: Callable[..., PageAttempt],
+    page_retries: int,
+) -> None:
+    """A retried page of an article stored from its summary: its text replaces the summary
+    (same article id), or the try is counted."""
+    assert item.article_id is not None
+    if article is not None and article.text_origin == "page":
+        article.article_id = item.article_id
+        article.canonical_url = canonical_url(entry.url)
+        article.topic_terms = topic.assess(article.title, entry.summary, article.text).matched
+        outcome.upgrades.append(article)
+        outcome.attempts.append(attempt(DONE, "page", item.article_id))
+        return
+    problem = failure or ExtractionError("the page holds no article text", url=entry.url)
+    state = next_state(item.attempts + 1, permanent=is_permanent(problem),
+                       page_retries=page_retries)
+    outcome.attempts.append(attempt(state, "summary", item.article_id, problem=problem))
+
+
+def _attempt(
+    entry_key: str,
+    entry: FeedEntry,
+    tries: int,
+    doubt: str | None,
+    trusted: bool,
+    state: str,
+    origin: str | None = None,
+    article_id: str | None = None,
+    *,
+    problem: Exception | None,
+) -> PageAttempt:
+    fetch_error = problem if isinstance(problem, FetchError) else None
+    return PageAttempt(
+        entry_key, entry, tries, state, error=str(problem) if problem else None,
+        status=fetch_error.status if fetch_error else None,
+        runs_to_wait=runs_to_wait(tries) if state == RETRYING else 0,
+        retry_after_s=fetch_error.retry_after if fetch_error else None,
+        doubt=doubt, trusted=trusted, text_origin=origin, article_id=article_id,
+    )
+
+
+def _tries(n: int) -> str:
+    return "1 try" if n == 1 else f"{n} tries"
 
 
 def _fetch_and_extract(
     entry: FeedEntry, fetcher: Fetcher
-) -> tuple[ExtractedPage | None, str, ErrorRecord | None]:
+) -> tuple[ExtractedPage | None, str, ErrorRecord | None, Exception | None]:
     try:
         result = fetcher.fetch(entry.url, accept=HTML_ACCEPT, allowed_types=HTML_TYPES)
     except FetchError as e:
-        return None, entry.url, ErrorRecord("page", str(e), entry.url, entry.feed_url, e.status)
+        record = ErrorRecord("page", str(e), entry.url, entry.feed_url, e.status)
+        return None, entry.url, record, e
     try:
         page = extract_page(decode_html(result.content, result.charset), url=result.final_url)
     except ExtractionError as e:
-        return None, result.final_url, ErrorRecord("extract", str(e), entry.url, entry.feed_url)
-    return page, result.final_url, None
+        record = ErrorRecord("extract", str(e), entry.url, entry.feed_url)
+        return None, result.final_url, record, e
+    return page, result.final_url, None, None
 
 
 def _assemble(

@@ -190,6 +190,12 @@ def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
                      f"{summary.get('deferred', 0)} deferred to the next run (over the budget)")
     if summary.get("mali_focused_feeds"):
         lines.append("  Mali-focused   " + ", ".join(summary["mali_focused_feeds"]))
+    if summary.get("pages_retried") or summary.get("upgraded") or summary.get("gave_up"):
+        lines.append(
+            f"  page retries   {summary.get('pages_retried', 0)} tried again, "
+            f"{summary.get('upgraded', 0)} summaries upgraded to their page, "
+            f"{summary.get('gave_up', 0)} given up"
+        )
     if "entities_new" in summary:
         lines.insert(5, f"  new entities   {summary['entities_new']}")
     lines += _backed_off_lines(summary)
@@ -236,6 +242,11 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     ]
     if "backed_off" in summary:
         rows.append(("feeds backed off", summary["backed_off"]))
+    for key, label in (("pages_retried", "pages tried again"),
+                       ("upgraded", "summaries upgraded to their page"),
+                       ("gave_up", "entries given up")):
+        if summary.get(key):
+            rows.append((label, summary[key]))
     if "in_doubt" in summary:
         rows.append(("in doubt (fetched so the page decides)", summary["in_doubt"]))
         rows.append(("in doubt, deferred to the next run", summary.get("deferred", 0)))

@@ -102,6 +102,9 @@ class FetchSection(_Section):
     allowed_hosts: list[str] = Field(default_factory=list)
     backoff_after_failures: int = Field(default=3, ge=1, le=100)
     backoff_max_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # a page that failed for a reason that may pass (timeout, 429, 5xx, reset, no DNS) is tried
+    # again by later runs (the next, then every 2nd, 4th ... run) at most this many times
+    page_retries: int = Field(default=5, ge=0, le=20)
 
     @field_validator("allowed_hosts")
     @classmethod

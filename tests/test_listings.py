@@ -395,7 +395,7 @@ def test_config_shows_each_value_with_its_origin_and_no_secret(
     data = json.loads(_out(capsys, ["config", "--format", "json"]))
     assert data["file"] is None
     assert data["values"]["warehouse.path"]["from"] == "bundled default configuration"
-    assert data["values"]["fetch.user_agent"]["from"] == "default"
+    assert data["values"]["schedule.interval_minutes"]["from"] == "default"  # unset there
 
 
 def test_config_with_an_invalid_file_is_the_usual_error(

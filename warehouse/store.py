@@ -19,6 +19,8 @@ import pyarrow as pa
 from extractors.dedup import ArticleSignature
 from extractors.entities.novelty import EntityWrites
 from extractors.models import Article, ErrorRecord, SkippedEntry
+from extractors.retry_queue import PageAttempt
+from warehouse import page_attempts
 from warehouse.arrow import insert_new, registered
 from warehouse.connection import transaction
 from warehouse.entities import save_entity_writes
@@ -174,13 +176,16 @@ def record_feed_poll(
 
 
 def known_canonical_urls(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> set[str]:
-    """Which of these canonical URLs were already decided (stored or skipped)."""
+    """Which of these canonical URLs were already decided (stored, skipped, given up) or
+    are in the page retry queue (`page_attempts`: a later run tries them from there)."""
     wanted = list(set(keys))
     if not wanted:
         return set()
     rows = con.execute(
         "SELECT canonical_url FROM seen_entries WHERE canonical_url IN (SELECT unnest($keys)) "
-        "UNION SELECT canonical_url FROM articles WHERE canonical_url IN (SELECT unnest($keys))",
+        "UNION SELECT canonical_url FROM articles WHERE canonical_url IN (SELECT unnest($keys)) "
+        "UNION SELECT canonical_url FROM page_attempts "
+        "WHERE canonical_url IN (SELECT unnest($keys))",
         {"keys": wanted},
     ).fetchall()
     return {row[0] for row in rows}
@@ -210,6 +215,18 @@ def insert_skipped(
     _insert_seen(
         con,
         [(s.canonical_url, s.feed_url, s.url, s.title, "off_topic", s.reason) for s in skipped],
+        run_id,
+    )
+
+
+def insert_gave_up(
+    con: duckdb.DuckDBPyConnection, gave_up: Sequence[SkippedEntry], run_id: str
+) -> None:
+    """Entries whose page could not be read after its tries and which had no summary to
+    store instead: decided 'gave_up', never fetched again."""
+    _insert_seen(
+        con,
+        [(s.canonical_url, s.feed_url, s.url, s.title, "gave_up", s.reason) for s in gave_up],
         run_id,
     )
 
@@ -280,6 +297,7 @@ class BatchSaved:
     duplicates: int
     entities_new: int = 0
     alerts_queued: int = 0
+    upgraded: int = 0  # articles stored from their summary, now from their page
 
 
 def save_batch(
@@ -293,9 +311,14 @@ def save_batch(
     signatures: Sequence[ArticleSignature] = (),
     entity_writes: EntityWrites | None = None,
     alert_channels: Sequence[str] = (),
+    upgrades: Sequence[Article] = (),
+    gave_up: Sequence[SkippedEntry] = (),
+    attempts: Sequence[PageAttempt] = (),
 ) -> BatchSaved:
     """One transaction per batch: articles, their dedup signatures, the entries they came
-    from, skipped entries and errors land together or not at all."""
+    from, skipped entries and errors land together or not at all; so do the upgrades of
+    articles stored from their summary (text, signature, mentions, new entities), entries
+    given up on and the page tries (`page_attempts`)."""
     with transaction(con):
         present = _present_canonical_urls(con, [a.canonical_url for a in articles])
         fresh = []
@@ -306,18 +329,24 @@ def save_batch(
         insert_articles(con, fresh)
         fresh_ids = {a.article_id for a in fresh}
         insert_signatures(con, [s for s in signatures if s.article_id in fresh_ids])
+        upgraded = page_attempts.upgrade_articles(con, upgrades)
+        insert_signatures(con, [s for s in signatures if s.article_id in upgraded])
         insert_stored_entries(con, entry_keys, run_id)
         insert_skipped(con, skipped, run_id)
+        insert_gave_up(con, gave_up, run_id)
         insert_errors(con, errors, run_id)
+        page_attempts.record_attempts(con, attempts, run_id, now())
+        written = fresh_ids | upgraded
         entities_new = alerts_queued = 0
         if entity_writes is not None:
             # An article and its entities, and a new entity and its alerts, land together.
+            # An upgraded article's known entities are not new: no alert twice.
             entities_new = save_entity_writes(
-                con, entity_writes, run_id=run_id, article_ids=fresh_ids
+                con, entity_writes, run_id=run_id, article_ids=written
             )
             alerts_queued = create_alerts(
                 con,
-                [(e, a) for e, a in entity_writes.alerts if a in fresh_ids],
+                [(e, a) for e, a in entity_writes.alerts if a in written],
                 alert_channels,
                 now(),
             )
@@ -327,6 +356,7 @@ def save_batch(
         duplicates=duplicates,
         entities_new=entities_new,
         alerts_queued=alerts_queued,
+        upgraded=len(upgraded),
     )
 
 
