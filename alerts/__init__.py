@@ -3,6 +3,8 @@
     digest.py         the data a message shows (Digest, AlertItem, ArticleRef), grouping
     render_email.py   a digest as an email: plain text + HTML, subject, Message-ID
     render_slack.py   a digest as Block Kit payloads, split to Slack's limits, escaped
+    charts.py         the map of towns and the timeline (matplotlib): PNG for the email
+                      digest and the run summary, SVG for `mali-monitor report`
     smtp_sender.py    SmtpSender: smtplib, TLS none | starttls | ssl, optional login
     slack_sender.py   SlackSender: slack_sdk WebhookClient, bounded 429/5xx retries
     senders.py        the AlertSender protocol; real senders built from the settings, their

@@ -1,4 +1,7 @@
-"""A digest as an email: a plain-text part and an HTML part (multipart/alternative).
+"""A digest as an email: a plain-text part and an HTML part (multipart/alternative). When
+the digest has new towns with coordinates, the HTML part shows them on a small map: a PNG
+(`alerts.charts.map_png`) attached inline, referenced by `cid:` (multipart/related inside
+the alternative); the plain-text part is the same either way.
 
 Untrusted text (names, titles, sentences, sources) is made single-line by `alerts.digest` and
 `html.escape`d in the HTML part; links are http(s) only. The subject is fixed text, counts and
@@ -11,6 +14,7 @@ drop duplicates.
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -25,6 +29,8 @@ from alerts.digest import (
     describe_subtype,
     single_line,
 )
+
+logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[mali-monitor]"
 MAX_SUBJECT_NAMES = 3
@@ -66,8 +72,46 @@ def build_message(
     msg["X-Mali-Monitor-Digest"] = digest.digest_id
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(plain_text(digest))
-    msg.add_alternative(html_text(digest), subtype="html")
+    png = town_map_png(digest)
+    cid = map_cid(digest) if png else None
+    msg.add_alternative(html_text(digest, map_cid=cid), subtype="html")
+    if png and cid:
+        html_part = msg.get_body(preferencelist=("html",))
+        assert html_part is not None  # just added
+        html_part.add_related(png, "image", "png", cid=f"<{cid}>", filename="towns-map.png",
+                              disposition="inline")
     return msg
+
+
+# --- the map of the new towns ------------------------------------------------------------
+
+
+def map_cid(digest: Digest) -> str:
+    """The map's Content-ID, derived from the digest id (the same digest, the same email)."""
+    return f"towns-map-{digest.digest_id}@mali-monitor"
+
+
+def town_map_png(digest: Digest) -> bytes | None:
+    """A small PNG map of the digest's new towns with coordinates; None when there is none,
+    or when drawing fails (logged: the email goes without its map)."""
+    towns = [item for item in digest.of_kind("town") if item.has_coordinates]
+    if not towns:
+        return None
+    try:
+        from alerts import charts  # matplotlib: loaded only to draw
+        from warehouse.report_queries import TownPoint
+
+        points = [
+            TownPoint(item.name, item.latitude, item.longitude, item.country_code, item.region,
+                      max(item.article_count, 1), True)
+            for item in towns
+        ]
+        if not any(charts.on_map(p) for p in points):
+            return None
+        return charts.map_png(points, period="this run")
+    except Exception as e:  # a picture is never worth an undelivered alert
+        logger.warning("the email digest goes without its map: %s: %s", type(e).__name__, e)
+        return None
 
 
 # --- plain text --------------------------------------------------------------------------
@@ -137,10 +181,17 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def html_text(digest: Digest) -> str:
+def html_text(digest: Digest, *, map_cid: str | None = None) -> str:
+    """The HTML part; with `map_cid`, the map of the new towns (an inline image of that
+    Content-ID) heads the towns' list."""
     body = [f"<p>{_e(_intro(digest))}</p>"]
     for kind, items in digest.groups():
         body.append(f"<h2>{_e(KIND_TITLES[kind])} ({len(items)})</h2>")
+        if kind == "town" and map_cid:
+            body.append(
+                f'<p><img src="cid:{_e(map_cid)}" width="540" alt="Map of Mali with the new '
+                'towns" style="max-width:100%;height:auto;border:1px solid #ddd"></p>'
+            )
         body.append("<ul>")
         body += [_html_item(item) for item in items]
         body.append("</ul>")

@@ -40,7 +40,7 @@ from extractors.retry_queue import QueuedPage, interleave_by_host, mark_upgrades
 from extractors.topic import TopicFilter, TopicSettings
 from extractors.urls import canonical_url
 from flows import progress, runners
-from flows.output import summary_markdown
+from flows.output import summary_images, summary_markdown
 from flows.settings import Settings, load_settings
 from warehouse import entities as entity_store
 from warehouse import feed_topics, page_attempts, signatures, store
@@ -49,6 +49,7 @@ from warehouse.errors import WarehouseError
 from warehouse.export import export_tables
 from warehouse.migrations import migrate
 from warehouse.publish import publish_read_copy, read_copy_path
+from warehouse.report_queries import read_run_map
 
 MAX_WORKERS = 8
 SUMMARY_ARTIFACT_KEY = "ingest-summary"
@@ -294,13 +295,32 @@ def refresh_export_task(settings: Settings, months: set[str]) -> str:
 
 
 @task(name="publish-summary", cache_policy=NO_CACHE)
-def publish_summary_task(summary: dict[str, Any]) -> None:
-    """The run's summary as a Prefect markdown artifact, visible in the UI and to `trigger`."""
+def publish_summary_task(summary: dict[str, Any], settings: Settings | None = None) -> None:
+    """The run's summary as a Prefect markdown artifact, visible in the UI and to `trigger`;
+    with `settings`, when the run stored articles naming towns with coordinates, the map of
+    those towns and the 30-day timeline below it (PNG images; `trigger` prints no image)."""
+    markdown = summary_markdown(summary)
+    if settings is not None and summary.get("articles_new"):
+        markdown += _summary_pictures(settings, summary["run_id"])
     create_markdown_artifact(
-        markdown=summary_markdown(summary),
+        markdown=markdown,
         key=SUMMARY_ARTIFACT_KEY,
         description=f"mali-monitor ingest run {summary['run_id']}",
     )
+
+
+def _summary_pictures(settings: Settings, run_id: str) -> str:
+    """The summary's map and timeline: the warehouse read a moment, then drawn. Any
+    failure is logged and the summary goes without them: never a failed run."""
+    try:
+        with _writing(settings) as con:
+            data = read_run_map(con, run_id, datetime.now(UTC))
+        return summary_images(data)
+    except Exception as e:  # a picture is never worth a failed run
+        get_run_logger().warning(
+            "the run summary goes without its map: %s: %s", type(e).__name__, e
+        )
+        return ""
 
 
 def _validators(state: store.FeedStateRow | None) -> FeedValidators:
@@ -560,7 +580,7 @@ def _run(
         "read_copy": read_copy,
         "export": export,
     }
-    publish_summary_task(summary)
+    publish_summary_task(summary, settings)
     logger.info(
         "run %s finished: %d feeds polled, %d new articles, %d duplicates, %d errors",
         run_id, counts.feeds_polled, counts.articles_new, counts.duplicates, counts.errors,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -10,7 +11,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warehouse.report_queries import RunMapData
 
 MAX_CELL = 80  # a table cell's default cap when the width is not given (csv/json: never cut)
 MIN_COLUMN = 6  # fitting a table to a width never narrows a column below this (or its header)
@@ -276,10 +280,31 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+MAP_ALT = "Towns named in this run"
+TIMELINE_ALT = "Articles, new actors and new towns per day, last 30 days"
+
+
+def summary_images(data: RunMapData) -> str:
+    """Markdown to append to `summary_markdown` when the run's articles named towns with
+    coordinates: the map of those towns (new ones red) and the 30-day timeline, as PNG
+    `data:` URIs (Prefect's UI shows them; about 600 px wide). "" when no town is on the
+    map. Drawing raises what matplotlib raises: the caller logs and skips."""
+    from alerts import charts  # matplotlib: loaded only to draw
+
+    if not any(charts.on_map(t) for t in data.towns):
+        return ""
+    pictures = [(MAP_ALT, charts.map_png(data.towns, width_in=6.0, dpi=100,
+                                         period="this run")),
+                (TIMELINE_ALT, charts.timeline_png(data.days, width_in=6.0, dpi=100))]
+    lines = [f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
+             for alt, png in pictures]
+    return "\n" + "\n\n".join(lines) + "\n"
+
+
 def markdown_as_text(markdown: str) -> str:
     """A summary artifact (summary_markdown) as plain text for the terminal: headings as
-    lines, `| label | value |` rows as aligned `label  value`, rules and backticks gone.
-    Any other markdown is shown as it is."""
+    lines, `| label | value |` rows as aligned `label  value`, rules and backticks gone,
+    images (`summary_images`) left out. Any other markdown is shown as it is."""
     out: list[str] = []
     table: list[list[str]] = []
 
@@ -300,6 +325,8 @@ def markdown_as_text(markdown: str) -> str:
             table.append(cells)
             continue
         flush()
+        if line.startswith("!["):
+            continue  # an image (the run's map and timeline): nothing to print
         if line.startswith("#"):
             out.append(line.lstrip("#").strip().replace("`", ""))
         elif line:

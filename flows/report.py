@@ -4,7 +4,7 @@ articles and new entities, the new actors and towns with their first article and
 the most reprinted stories, and the feeds' health.
 
 The page opens offline and fetches nothing: inline CSS, inline SVG drawn on the server
-(`flows/report_charts.py`), no script, no font, image or stylesheet from anywhere, and a
+(`alerts/charts.py`), no script, no font, image or stylesheet from anywhere, and a
 Content-Security-Policy that forbids loading any. Every text from the warehouse (titles and
 sentences come from arbitrary web pages) is HTML-escaped; only http(s) article links are
 links. The data comes from `warehouse/report_queries.py`.
@@ -22,8 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from alerts import charts
 from extractors.errors import MonitorError
-from flows import report_charts
 from warehouse.report_queries import (
     FeedHealth,
     NewEntity,
@@ -166,10 +166,10 @@ def _header(data: ReportData, period_label: str | None) -> str:
 
 
 def _map_section(data: ReportData) -> str:
-    shown = [t for t in data.towns if report_charts.on_map(t)]
-    missing = [t for t in data.towns if not report_charts.on_map(t)]
+    shown = [t for t in data.towns if charts.on_map(t)]
+    missing = [t for t in data.towns if not charts.on_map(t)]
     parts = ['<section id="map"><h2>Towns named in the period</h2><figure>',
-             report_charts.map_svg(data.towns)]
+             charts.map_svg(data.towns)]
     if shown:
         caption = (f"{len(shown)} town(s) on the map; red dots: first seen in the period, "
                    f"blue squares: known towns named again. The towns' coordinates are "
@@ -191,7 +191,7 @@ def _map_section(data: ReportData) -> str:
 def _timeline_section(data: ReportData) -> str:
     return (
         '<section id="timeline"><h2>Timeline</h2><figure>'
-        + report_charts.timeline_svg(data.days)
+        + charts.timeline_svg(data.days)
         + "<figcaption>An article counts on the day it was published (the day it was fetched "
         "when that is unknown); a new actor or town on the day of its first article."
         "</figcaption></figure></section>"

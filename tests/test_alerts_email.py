@@ -30,7 +30,9 @@ from test_alerts_support import (
 )
 
 from alerts.delivery import deliver_pending, example_digest
+from alerts.digest import build_digest
 from alerts.errors import DeliveryError
+from alerts.render_email import build_message, plain_text
 from alerts.smtp_sender import SmtpSender
 from warehouse import outbox
 
@@ -83,6 +85,58 @@ def test_the_digest_arrives_with_both_parts_and_the_evidence(db_path: Path) -> N
         'Mopti, <a href="https://www.openstreetmap.org/?mlat=15.08330&amp;mlon=-1.96670'
         '#map=11/15.08330/-1.96670">15.0833°N 1.9667°W (map)</a>'
     ) in html
+
+
+def test_a_new_town_with_coordinates_is_shown_on_an_inline_map(db_path: Path) -> None:
+    """The HTML part and the PNG map travel together (multipart/related inside the
+    alternative); the HTML shows the image by its Content-ID; the plain text has no map."""
+    with SmtpServer() as server, warehouse(db_path) as con:
+        ids = standard_findings(con)
+        digest = build_digest("email", outbox.alert_items(con, ids), run_id=RUN)
+        report = deliver_pending(
+            con, [smtp_sender(server.port)], run_id=RUN, max_attempts=10, now=NOW
+        )
+        assert report.sent == 2
+
+    message = server.received[0].message
+    assert message.get_content_type() == "multipart/alternative"
+    text, related = message.get_payload()  # type: ignore[misc]
+    assert text.get_content_type() == "text/plain"
+    assert related.get_content_type() == "multipart/related"
+    html_part, image = related.get_payload()
+    assert html_part.get_content_type() == "text/html"
+    assert image.get_content_type() == "image/png"
+    png = image.get_content()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and 1_000 < len(png) < 150_000
+    cid = image["Content-ID"].strip("<>")
+    html = html_part.get_content()
+    assert f'<img src="cid:{cid}"' in html
+    assert html.index("Towns (1)") < html.index("cid:") < html.index("<mark>Boni</mark>")
+    plain = text.get_content()
+    assert plain.replace("\r\n", "\n") == plain_text(digest)  # as without a map
+    assert "cid:" not in plain and "png" not in plain.lower()
+
+
+def test_no_map_without_a_town_with_coordinates(db_path: Path) -> None:
+    with warehouse(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        add_article(con, "a1", title="Fighting near an unknown village")
+        add_entity(con, "e-actor", "Katiba Test")
+        add_entity(con, "e-town", "Nowhere-Kanda", kind="town", subtype="town")  # no lat/lon
+        add_mention(con, "a1", "e-town", "Nowhere-Kanda", "They fled Nowhere-Kanda.", 10)
+        outbox.create_alerts(con, [("e-actor", "a1"), ("e-town", "a1")], ["email"], NOW)
+        con.execute("COMMIT")
+        digest = build_digest("email", outbox.alert_items(con, list(alert_rows(con))), run_id=RUN)
+    assert [i.kind for i in digest.items] == ["actor", "town"]
+    message = build_message(digest, sender="monitor@example.org", recipients=RECIPIENTS,
+                            now=NOW)
+    assert [p.get_content_type() for p in message.walk()] == [
+        "multipart/alternative", "text/plain", "text/html"
+    ]
+    plain, html = parts(message)
+    assert "<img" not in html and "cid:" not in html
+    assert "Nowhere-Kanda" in html and "coordinates unknown" in plain
+    assert plain == plain_text(digest)
 
 
 def test_smtp_down_then_up_delivers_each_alert_exactly_once(db_path: Path) -> None:

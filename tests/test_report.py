@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from alerts.charts import countries, map_svg
 from flows.cli import main as cli_main
 from flows.report import render_report, safe_href
-from flows.report_charts import countries, map_svg
 from flows.setup import initialise
 from warehouse.connection import opened
 from warehouse.publish import publish_read_copy
@@ -40,8 +40,8 @@ HOSTILE_SENTENCE = 'Fighters <img src=x onerror=alert(1)> entered Ménaka at daw
 CHROMIUM_SERVICES = ("clients2.google.com", "update.googleapis.com", "redirector.gvt1.com",
                      "edgedl.me.gvt1.com", "optimizationguide-pa.googleapis.com",
                      "safebrowsingohttpgateway.googleapis.com", "accounts.google.com")
-MALI_FILL = (0xF6, 0xE7, 0xC1)  # report_charts.FILL["focus"]
-NEW_TOWN_RED = (0xC0, 0x39, 0x2B)  # report_charts.NEW_TOWN
+MALI_FILL = (0xF6, 0xE7, 0xC1)  # alerts.charts.FILL["focus"]
+NEW_TOWN_RED = (0xC0, 0x39, 0x2B)  # alerts.charts.NEW_TOWN
 
 
 def _article(con: Any, article_id: str, url: str, title: str, *, source: str, days_ago: int,

@@ -11,7 +11,7 @@ on the day of its first article.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +26,17 @@ __all__ = [
     "NewEntity",
     "ReportData",
     "ReprintedStory",
+    "RunMapData",
     "StoryCopy",
     "Totals",
     "TownPoint",
     "read_report",
     "read_report_data",
+    "read_run_map",
 ]
 
 MAX_STORIES = 10  # the most reprinted stories shown
+RUN_TIMELINE_DAYS = 30  # the run summary's timeline: the last 30 days
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,15 @@ class ReportData:
     @property
     def new_towns(self) -> list[NewEntity]:
         return [e for e in self.new_entities if e.kind == "town"]
+
+
+@dataclass(frozen=True)
+class RunMapData:
+    """The pictures of one run's summary: the towns its articles named, the last 30 days."""
+
+    run_id: str
+    towns: list[TownPoint]  # named in the run's articles; is_new: first seen in this run
+    days: list[DayCount]  # the timeline of the RUN_TIMELINE_DAYS days before `until`
 
 
 # Articles of the period: not seeds, fetched since $since (NULL: all).
@@ -232,6 +244,24 @@ ORDER BY f.consecutive_failures DESC, f.feed_url
 """
 
 
+# Towns named by the articles one run stored; new: first seen in that run (by its first
+# article's run when the entity predates `first_run_id`), not in the seed baseline.
+_RUN_TOWNS = """
+WITH named AS (
+  SELECT m.entity_id, count(DISTINCT m.article_id) AS articles
+  FROM mentions m JOIN articles a USING (article_id)
+  WHERE a.run_id = $run AND NOT a.is_seed GROUP BY m.entity_id
+)
+SELECT e.name, e.latitude, e.longitude, e.country_code, e.region, n.articles,
+       (NOT e.in_seed_baseline AND coalesce(e.first_run_id, fa.run_id) IS NOT DISTINCT FROM $run)
+         AS is_new
+FROM entities e JOIN named n USING (entity_id)
+LEFT JOIN articles fa ON fa.article_id = e.first_article_id
+WHERE e.kind = 'town'
+ORDER BY is_new DESC, n.articles DESC, e.name
+"""
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
     return con.execute(sql, params).fetchall()
 
@@ -285,6 +315,19 @@ def read_report(
         stories=_stories(con, params),
         feeds=feeds,
     )
+
+
+def read_run_map(
+    con: duckdb.DuckDBPyConnection, run_id: str, until: datetime
+) -> RunMapData:
+    """The towns named in the articles run `run_id` stored (with or without coordinates),
+    and the timeline of the RUN_TIMELINE_DAYS days up to `until` (as in the report)."""
+    towns = [
+        TownPoint(str(r[0]), r[1], r[2], r[3], r[4], int(r[5]), bool(r[6]))
+        for r in _rows(con, _RUN_TOWNS, {"run": run_id})
+    ]
+    since = until - timedelta(days=RUN_TIMELINE_DAYS)
+    return RunMapData(run_id, towns, _days(con, {"since": since}))
 
 
 def read_report_data(

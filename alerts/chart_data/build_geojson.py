@@ -3,8 +3,8 @@ package `world-atlas` ships them (TopoJSON). Not used at run time; kept to show 
 vendored file was made and to remake it:
 
     cd /tmp && npm pack world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz
-    python flows/report_data/build_geojson.py package/countries-50m.json \
-        > flows/report_data/sahel_countries.geojson
+    python alerts/chart_data/build_geojson.py package/countries-50m.json \
+        > alerts/chart_data/sahel_countries.geojson
 
 Each shared border (TopoJSON arc) is simplified once (Douglas-Peucker), so neighbours still
 meet exactly; coordinates are rounded to 0.01 degree (about 1 km).

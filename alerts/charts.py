@@ -1,10 +1,15 @@
-"""The report's pictures, drawn on the server with matplotlib (`Figure` objects: no pyplot,
-no display): the map of Mali and its neighbours with the towns of the period, and the
-timeline. Each is an inline `<svg>` element (text kept as text, no font, image or script
-fetched; element ids prefixed so several figures share one page) or, for e-mail, a PNG.
+"""The map and the timeline, drawn on the server with matplotlib (`Figure` objects: no
+pyplot, no display): the map of Mali and its neighbours with the towns of a period or a run,
+and the timeline. Each is an inline `<svg>` element (text kept as text, no font, image or
+script fetched; element ids prefixed so several figures share one page) for the HTML report,
+or a PNG for the email digest and the run's Prefect artifact.
+
+Here, not in `flows`, so that `alerts` (the email digest) and `flows` (the report, the run
+summary) both use it: nothing in `alerts` imports `flows`. Pure drawing: no SQL, no I/O but
+the bundled outlines.
 
 Country outlines: Natural Earth (public domain) via the npm package world-atlas, simplified
-and shipped in `flows/report_data/sahel_countries.geojson`; nothing is fetched at run time.
+and shipped in `alerts/chart_data/sahel_countries.geojson`; nothing is fetched at run time.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ _RC = {
 @cache
 def countries() -> list[dict[str, Any]]:
     """The bundled country outlines (GeoJSON features)."""
-    data = resources.files("flows") / "report_data" / GEOJSON
+    data = resources.files("alerts") / "chart_data" / GEOJSON
     return json.loads(data.read_text(encoding="utf-8"))["features"]
 
 
@@ -172,9 +177,12 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def map_figure(towns: Sequence[TownPoint], *, width_in: float = 7.5) -> Figure:
+def map_figure(
+    towns: Sequence[TownPoint], *, width_in: float = 7.5, period: str = "the period"
+) -> Figure:
     """Mali and its neighbours; the towns with coordinates as dots (new ones red, sized by
-    the number of articles naming them), each labelled."""
+    the number of articles naming them), each labelled. `period` names, in the legend,
+    what "new" and "named" refer to ("the period", "this run")."""
     shown = [t for t in towns if on_map(t)]
     lon0, lon1, lat0, lat1 = _frame([(t.longitude, t.latitude) for t in shown])  # type: ignore[misc]
     aspect = 1 / math.cos(math.radians((lat0 + lat1) / 2))  # equirectangular, true at mid-lat
@@ -225,9 +233,9 @@ def map_figure(towns: Sequence[TownPoint], *, width_in: float = 7.5) -> Figure:
                           "alpha": 0.75})
     handles = [
         ax.scatter([], [], s=50, c=NEW_TOWN, marker="o", edgecolors="white",
-                   label="new town (first seen in the period)"),
+                   label=f"new town (first seen in {period})"),
         ax.scatter([], [], s=50, c=KNOWN_TOWN, marker="s", edgecolors="white",
-                   label="known town named in the period"),
+                   label=f"known town named in {period}"),
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9,
               title="dot size: articles naming the town", title_fontsize=7.5)
@@ -241,9 +249,13 @@ def map_svg(towns: Sequence[TownPoint]) -> str:
                 "named in the period")
 
 
-def map_png(towns: Sequence[TownPoint], *, width_in: float = 6.0, dpi: int = 90) -> bytes:
-    """The same map as a small PNG (for e-mail, where SVG is not shown)."""
-    return _png(map_figure(towns, width_in=width_in), dpi=dpi)
+def map_png(
+    towns: Sequence[TownPoint], *, width_in: float = 6.0, dpi: int = 90,
+    period: str = "the period",
+) -> bytes:
+    """The same map as a small PNG (for e-mail, where SVG is not shown, and the run's
+    Prefect artifact)."""
+    return _png(map_figure(towns, width_in=width_in, period=period), dpi=dpi)
 
 
 # --- the timeline ----------------------------------------------------------------------------
@@ -312,3 +324,8 @@ def timeline_figure(days: Sequence[DayCount], *, width_in: float = 7.5) -> Figur
 def timeline_svg(days: Sequence[DayCount]) -> str:
     return _svg(timeline_figure(days), "timeline",
                 "Timeline of articles and of new actors and towns per day")
+
+
+def timeline_png(days: Sequence[DayCount], *, width_in: float = 6.0, dpi: int = 100) -> bytes:
+    """The same timeline as a small PNG (for the run's Prefect artifact)."""
+    return _png(timeline_figure(days, width_in=width_in), dpi=dpi)
