@@ -109,6 +109,7 @@ def test_threads_and_a_ner_helper_process_store_the_same_warehouse(
         assert helper[table] == threads[table], table
 
 
+@pytest.mark.slow  # a local Dask cluster of worker processes, each loading spaCy
 def test_a_local_dask_cluster_stores_the_same_warehouse_as_threads(
     site: Site, tmp_path: Path
 ) -> None:

@@ -127,6 +127,7 @@ def _run_command(site: Site, db_path: Path, config_file: Path) -> tuple[list[str
     return command, missing
 
 
+@pytest.mark.slow  # a whole `mali-monitor run` process, Prefect's server started cold
 def test_run_is_quiet_with_progress_and_a_private_log(
     site: Site, db_path: Path, config_file: Path, tmp_path: Path
 ) -> None:

@@ -423,6 +423,7 @@ def _post_retrying(url: str, payload: dict, headers: dict[str, str]) -> dict:
     return response.json()
 
 
+@pytest.mark.slow  # a Prefect server with its UI, and Chromium
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium: the UI is not opened in a browser")
 def test_the_ui_of_the_local_server_shows_a_runs_summary_after_login(
     private_prefect_home: Path, tmp_path: Path
