@@ -110,17 +110,25 @@ def url_redactor(url: str) -> Redactor:
     and query; and as tokens each long path segment (Slack's are /services/T…/B…/<token>)
     and the query."""
     rest = url.split("://", 1)[-1]
+    user = password = ""
     try:
         parts = urlsplit(url)
         path, query = parts.path, parts.query
+        user, password = parts.username or "", parts.password or ""
     except ValueError:  # not even a URL (a bad [IPv6] host): hide all of it
         path, query = rest, ""
     secrets = [url, rest, path]
+    host_part = rest.split("/", 1)[0]
+    if "@" in host_part:  # user:password@host: the login part, however it parses
+        secrets.append(host_part.rsplit("@", 1)[0])
     tokens = [segment for segment in path.split("/") if len(segment) >= 9]
     if query:
         tokens.append(query)
+    if password:
+        tokens.append(password)
     return Redactor(
-        tuple(s for s in secrets if len(s) > 1), tuple(t for t in tokens if len(t) > 1)
+        tuple(s for s in secrets if len(s) > 1), tuple(t for t in tokens if len(t) > 1),
+        words=(user,) if user else (),
     )
 
 

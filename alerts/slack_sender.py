@@ -113,8 +113,8 @@ class SlackSender:
         if not _acceptable_url(url):
             raise DeliveryError(
                 "slack: the webhook URL must start with https:// (http:// only to a loopback "
-                f"host: 127.0.0.1, ::1, localhost); its value, from {source or 'the settings'}, "
-                "is not shown",
+                "host: 127.0.0.1, ::1, localhost) and hold no user:password@ part; its value, "
+                f"from {source or 'the settings'}, is not shown",
                 channel="slack",
                 secrets=self._redactor,
             )
@@ -187,7 +187,7 @@ def _acceptable_url(url: str) -> bool:
         host = parts.hostname
     except ValueError:
         return False
-    if not host:
+    if not host or "@" in parts.netloc:  # a login in the URL: not a webhook, and a secret
         return False
     scheme = parts.scheme.lower()
     return scheme == "https" or (scheme == "http" and is_loopback_host(host))

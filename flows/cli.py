@@ -462,7 +462,7 @@ def _start_run_server(args: argparse.Namespace, settings: Settings | None) -> An
     """Prefect's server for this run, started now so it boots while the flow's modules
     import (flows.prefect_server.RunServer); None when PREFECT_API_URL names the user's
     server, or Prefect is already imported (its settings are read: a test harness)."""
-    from flows.prefect_server import API_URL_ENV, RunServer
+    from flows.prefect_server import API_URL_ENV, AUTH_ENV, RunServer
 
     if not args.own_process or os.environ.get(API_URL_ENV) or "prefect" in sys.modules:
         return None
@@ -471,6 +471,7 @@ def _start_run_server(args: argparse.Namespace, settings: Settings | None) -> An
     server = RunServer(getattr(args, "prefect_log", None),
                        secret_names=secret_env_names(settings))
     os.environ[API_URL_ENV] = server.api_url
+    os.environ[AUTH_ENV] = server.auth_string  # read by Prefect's client when it is imported
     return server
 
 

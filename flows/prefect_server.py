@@ -278,6 +278,10 @@ class RunServer:
         self.log_path = log_path
         env = scrubbed_environ(secret_names)
         env.pop(API_URL_ENV, None)
+        # like serve's server: nobody else on the machine may use its API while the run
+        # lasts (it holds the run's Secret blocks, flow runs and artifacts)
+        self.auth_string = new_auth_string()
+        env[SERVER_AUTH_ENV] = self.auth_string
         env.setdefault(ANALYTICS_ENV, "false")
         env.setdefault("PREFECT_API_BLOCKS_REGISTER_ON_START", "false")  # no blocks used
         env.update({"PREFECT_UI_ENABLED": "false", "PREFECT__SERVER_EPHEMERAL": "1",

@@ -246,3 +246,18 @@ def test_secrets_from_environment_variables_need_no_prefect_api() -> None:
     assert "$MALI_MONITOR_SMTP_USER" in email.describe()  # type: ignore[attr-defined]
     slack = build_sender("slack", alerts, env=env)
     assert "$MALI_MONITOR_SLACK_WEBHOOK" in slack.describe()  # type: ignore[attr-defined]
+
+
+def test_a_webhook_url_with_a_login_is_refused_and_its_password_never_shown() -> None:
+    from pydantic import SecretStr
+
+    from alerts.errors import DeliveryError, url_redactor
+    from alerts.slack_sender import SlackSender
+
+    url = "https://alerts:S3cretPassw0rd@hooks.example.org/hook"
+    with pytest.raises(DeliveryError) as info:
+        SlackSender(SecretStr(url))
+    assert "user:password@" in str(info.value)
+    assert "S3cretPassw0rd" not in str(info.value) and "alerts:" not in str(info.value)
+    text = "InvalidURL: nonnumeric port: 'S3cretPassw0rd@hooks.example.org'"
+    assert "S3cretPassw0rd" not in url_redactor(url).scrub(text)

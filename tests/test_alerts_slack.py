@@ -324,13 +324,13 @@ def test_only_https_or_a_loopback_http_webhook_is_accepted() -> None:
         assert SlackSender(SecretStr(url)).channel == "slack"
     for url in (
         "http://hooks.slack.com" + path, "http://10.0.0.5" + path,
-        "http://127.0.0.1@hooks.slack.com" + path, "http://localhost.example.org" + path,
+        "http://monitorbot@hooks.slack.com" + path, "http://localhost.example.org" + path,
         "ftp://hooks.slack.com" + path, "hooks.slack.com" + path, "https://" + path,
     ):
         with pytest.raises(DeliveryError) as refused:
             SlackSender(SecretStr(url), source="$MALI_MONITOR_SLACK_WEBHOOK")
         assert str(refused.value) == (
             "slack: the webhook URL must start with https:// (http:// only to a loopback "
-            "host: 127.0.0.1, ::1, localhost); its value, from $MALI_MONITOR_SLACK_WEBHOOK, "
-            "is not shown"
+            "host: 127.0.0.1, ::1, localhost) and hold no user:password@ part; its value, "
+            "from $MALI_MONITOR_SLACK_WEBHOOK, is not shown"
         ), url

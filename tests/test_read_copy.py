@@ -378,3 +378,37 @@ def test_a_refresh_rewrites_only_the_months_named(db_path: Path, tmp_path: Path)
         f"select count(*) from read_parquet('{out}/articles/*/*.parquet')"
     ).fetchall()
     assert total == [(6,)]
+
+
+def test_the_read_copy_is_private_whatever_the_umask(db_path: Path) -> None:
+    initialise(db_path)
+    previous = os.umask(0o022)
+    try:
+        with opened(db_path) as con:
+            published = publish_read_copy(con, db_path)
+    finally:
+        os.umask(previous)
+    assert published.path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_run_lock_is_one_per_file_and_never_follows_a_link(
+    db_path: Path, tmp_path: Path
+) -> None:
+    from warehouse.connection import run_lock
+
+    initialise(db_path)
+    alias = tmp_path / "alias.duckdb"
+    alias.symlink_to(db_path)
+    with (
+        run_lock(db_path, wait_s=0),
+        pytest.raises(WarehouseLocked, match="another ingest run"),
+        run_lock(alias, wait_s=0.1),
+    ):
+        pass
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    other = tmp_path / "other.duckdb"
+    other.with_name(other.name + ".run-lock").symlink_to(victim)
+    with pytest.raises(WarehouseError, match="cannot open the run lock"), run_lock(other):
+        pass
+    assert victim.read_text(encoding="utf-8") == "keep me"

@@ -464,3 +464,25 @@ def test_the_ui_of_the_local_server_shows_a_runs_summary_after_login(
     assert "Can't connect to Server API" not in dom and "Authentication failed" not in dom
     assert "mali-monitor run" in dom and "ui-test-3f9c" in dom, dom[-2000:]
     assert "feeds polled" in dom and "https://www.rfi.fr/fr/afrique/rss" in dom
+
+
+def test_the_server_of_a_run_requires_its_auth_string_too(tmp_path: Path) -> None:
+    """`run` and `demo` start their own Prefect server: while it lasts, nobody else on the
+    machine may read its Secret blocks or runs."""
+    import requests
+
+    from flows.prefect_server import RunServer, auth_headers
+
+    server = RunServer(tmp_path / "run.log")
+    try:
+        server.wait_until_healthy(timeout_s=120)
+        api = server.api_url
+        secrets = {"include_secrets": True}
+        refused = requests.post(f"{api}/block_documents/filter", json=secrets, timeout=10)
+        assert refused.status_code == 401
+        ok = requests.post(f"{api}/flow_runs/filter", json={},
+                           headers=auth_headers(server.auth_string), timeout=10)
+        assert ok.status_code == 200
+        assert "auth_string" not in repr(server) and server.auth_string not in repr(server)
+    finally:
+        server.stop()

@@ -132,9 +132,16 @@ def run_lock(db_path: str | Path, *, wait_s: float | None = None) -> Iterator[No
     """
     if wait_s is None:
         wait_s = default_lock_wait_s()
-    path = Path(db_path).expanduser()
+    path = Path(db_path).expanduser().resolve()  # one lock per file, however it is named
     lock_path = path.with_name(path.name + ".run-lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:  # never through a link planted in a shared folder
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as e:
+        raise WarehouseError(
+            f"cannot open the run lock {lock_path}: {e}; it must be a plain file of yours "
+            f"beside the warehouse",
+            path=str(path),
+        ) from e
     try:
         deadline = time.monotonic() + wait_s
         while True:

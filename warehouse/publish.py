@@ -60,11 +60,13 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, db_path: str | Path) -> Pu
         con.execute("CHECKPOINT")
         _remove_stale_temporaries(target)
         shutil.copyfile(source, temporary)  # in the kernel (sendfile) where it can
+        os.chmod(temporary, 0o600)  # as private as the warehouse, whatever the umask
         _fsync_file(temporary)
         # A stale WAL of the old copy (someone opened it read-write) must not be replayed
-        # into the new one.
+        # into the new one: removed before and, as one may appear meanwhile, after the rename.
         Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(temporary, target)
+        Path(f"{target}.wal").unlink(missing_ok=True)
         _fsync_folder(target.parent)
     except (OSError, duckdb.Error) as e:
         with contextlib.suppress(OSError):
