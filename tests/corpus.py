@@ -52,3 +52,17 @@ FOOTBALL = (
         "The visitors had dominated the first half but failed to convert several chances.",
     ],
 )
+
+# A group, a minister and a village nobody knows (the entity and page-retry tests).
+NEW_GROUP = (
+    "Jihadists kill 12 in central Mali village",
+    [
+        "Gunmen from the Sahel Mujahideen Brigade, a militant group that emerged this year, "
+        "attacked the village of Ndiagourou on Tuesday, killing at least 12 civilians, local "
+        "officials said. The group's fighters arrived on motorcycles and burned the market.",
+        "Mali's newly appointed security minister, Oumarou Sangaré, travelled to Mopti after "
+        "the attack. \"The state will protect every village,\" Sangaré said.",
+        "Residents said the attackers left before soldiers arrived from the regional capital, "
+        "and that many families had fled towards the river since the raid.",
+    ],
+)

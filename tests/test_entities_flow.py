@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from corpus import NEW_GROUP
 from feedsite import Site, article_page, rss
 from test_alerts_support import SlackWebhook, SmtpServer, parts
 
@@ -33,18 +34,6 @@ SEED_FORMS = (
     ],
 )
 
-NEW_GROUP = (
-    "Jihadists kill 12 in central Mali village",
-    [
-        "Gunmen from the Sahel Mujahideen Brigade, a militant group that emerged this year, "
-        "attacked the village of Ndiagourou on Tuesday, killing at least 12 civilians, local "
-        "officials said. The group's fighters arrived on motorcycles and burned the market.",
-        "Mali's newly appointed security minister, Oumarou Sangaré, travelled to Mopti after "
-        "the attack. \"The state will protect every village,\" Sangaré said.",
-        "Residents said the attackers left before soldiers arrived from the regional capital, "
-        "and that many families had fled towards the river since the raid.",
-    ],
-)
 
 EXPECTED_NEW = {
     ("actor", "armed_group", "Sahel Mujahideen Brigade"),

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from corpus import GAO_CONVOY, MOPTI_ATTACK
+from corpus import GAO_CONVOY, MOPTI_ATTACK, NEW_GROUP
 from feedsite import Site, article_page, rss
 
 from extractors.errors import ExtractionError, FetchError
@@ -29,19 +29,6 @@ from flows.setup import initialise
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-# Invented (the entity flow test's article): a group, a minister and a village nobody knows.
-NEW_GROUP = (
-    "Jihadists kill 12 in central Mali village",
-    [
-        "Gunmen from the Sahel Mujahideen Brigade, a militant group that emerged this year, "
-        "attacked the village of Ndiagourou on Tuesday, killing at least 12 civilians, local "
-        "officials said. The group's fighters arrived on motorcycles and burned the market.",
-        "Mali's newly appointed security minister, Oumarou Sangaré, travelled to Mopti after "
-        "the attack. \"The state will protect every village,\" Sangaré said.",
-        "Residents said the attackers left before soldiers arrived from the regional capital, "
-        "and that many families had fled towards the river since the raid.",
-    ],
-)
 LONG_SUMMARY = (
     "Gunmen from the Sahel Mujahideen Brigade attacked the village of Ndiagourou in central "
     "Mali on Tuesday, killing at least 12 civilians, local officials said."
