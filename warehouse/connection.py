@@ -73,7 +73,7 @@ def connect(
                 raise WarehouseError(
                     f"cannot open the warehouse {db_path}: {e}", path=str(db_path)
                 ) from e
-            if time.monotonic() >= deadline:
+            if not _wait_a_little(deadline):
                 raise WarehouseLocked(
                     f"the warehouse {db_path} is in use by another process"
                     f"{_holder(e)} (a running ingest, or a notebook or duckdb shell "
@@ -82,7 +82,6 @@ def connect(
                     f"then try again",
                     path=str(db_path),
                 ) from e
-            time.sleep(min(LOCK_POLL_S, max(deadline - time.monotonic(), 0.0)))
             continue
         except duckdb.Error as e:
             raise WarehouseError(
@@ -110,6 +109,16 @@ def _check_folder(db_path: Path) -> None:
         f"choose another --db",
         path=str(db_path),
     )
+
+
+def _wait_a_little(deadline: float) -> bool:
+    """Sleep one poll interval, never past `deadline`; False once the deadline has passed
+    (the caller then gives up)."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return False
+    time.sleep(min(LOCK_POLL_S, left))
+    return True
 
 
 _HOLDER = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
@@ -149,7 +158,7 @@ def run_lock(db_path: str | Path, *, wait_s: float | None = None) -> Iterator[No
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                if not _wait_a_little(deadline):
                     holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
                     raise WarehouseLocked(
                         f"another ingest run{f' (PID {holder})' if holder else ''} is "
@@ -157,7 +166,6 @@ def run_lock(db_path: str | Path, *, wait_s: float | None = None) -> Iterator[No
                         f"anything; the next scheduled run picks up what is new",
                         path=str(path),
                     ) from None
-                time.sleep(min(LOCK_POLL_S, max(deadline - time.monotonic(), 0.0)))
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         yield
