@@ -2,15 +2,24 @@
 `trigger`.
 
 Prefect's ephemeral mode cannot schedule flows ("Cannot schedule flows on an ephemeral
-server"), so `serve` without PREFECT_API_URL starts `prefect server start` on 127.0.0.1,
-waits until it is healthy, records its address under PREFECT_HOME for `trigger`, and stops
-it on exit.
+server"), so `serve` without PREFECT_API_URL starts Prefect's server (the app `prefect
+server start` runs, under uvicorn) on 127.0.0.1, waits until it is healthy, records its
+address under PREFECT_HOME for `trigger`, and stops it on exit.
 
 The server requires basic authentication (Prefect's `server.api.auth_string`): a new random
 auth string each start, kept in PREFECT_HOME/mali-monitor-serve.auth (mode 0600) for
 `trigger` and the UI login, so another user of the machine cannot start runs through the API.
 The server runs with umask 077 (its database and log are the user's alone) and without the
 tool's secrets in its environment (flows.child_env).
+
+The port: this process binds a listening socket on 127.0.0.1 (port chosen by the system),
+hands it to the server (uvicorn `--fd`) and keeps its own copy until the server is stopped,
+so the port is ours from before the server starts to after it ends: no other program can
+listen there, and whatever answers the health check, then gets `serve`'s registrations and
+`trigger`'s auth string, is the server we started. (Choosing a free port, closing it and
+letting the child bind it later left a window in which another local user could listen
+there; the health check is unauthenticated, and proving ourselves to an unknown listener
+with the auth string would only hand it the auth string.)
 """
 
 from __future__ import annotations
@@ -38,6 +47,9 @@ API_URL_ENV = "PREFECT_API_URL"
 AUTH_ENV = "PREFECT_API_AUTH_STRING"  # clients: Prefect's api.auth_string
 SERVER_AUTH_ENV = "PREFECT_SERVER_API_AUTH_STRING"  # the server: server.api.auth_string
 STARTUP_TIMEOUT_S = 90.0
+LISTEN_BACKLOG = 128
+SERVER_APP = "prefect.server.api.server:create_app"  # uvicorn --factory: what `prefect
+# server start` serves in the foreground
 ADDRESS_FILE = "mali-monitor-serve.json"
 AUTH_FILE = "mali-monitor-serve.auth"
 SERVER_LOG = "mali-monitor-server.log"
@@ -115,10 +127,43 @@ def _tighten(paths: Iterable[Path]) -> None:
 
 
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 at the time of asking."""
+    """A TCP port free on 127.0.0.1 at the time of asking (anyone may take it afterwards:
+    for our own servers use `listening_socket`)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def listening_socket() -> socket.socket:
+    """A TCP socket listening on 127.0.0.1, on a port the system picks: the port is held
+    from now on (no SO_REUSEADDR, already listening, so nobody can bind it), and the server
+    we start serves on this very socket (`_uvicorn_command`)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(LISTEN_BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _uvicorn_command(sock: socket.socket, *options: str) -> list[str]:
+    """Prefect's server app served by uvicorn on `sock` (the child inherits it: Popen
+    `pass_fds`), never on a port it would bind itself."""
+    return [sys.executable, "-m", "uvicorn", "--factory", SERVER_APP,
+            "--fd", str(sock.fileno()), "--lifespan", "on", *options]
+
+
+def _server_options() -> list[str]:
+    """What `prefect server start` gives uvicorn from Prefect's settings."""
+    from prefect.settings import get_current_settings
+
+    server = get_current_settings().server
+    return ["--log-level", str(server.logging_level).lower(),
+            "--timeout-keep-alive", str(server.api.keepalive_timeout),
+            "--ws-ping-interval", str(server.api.websocket_ping_interval),
+            "--ws-ping-timeout", str(server.api.websocket_ping_timeout)]
 
 
 def healthy(api_url: str, timeout_s: float = 2.0) -> bool:
@@ -132,14 +177,14 @@ def healthy(api_url: str, timeout_s: float = 2.0) -> bool:
 def local_server(
     log_path: Path | None = None, *, secret_names: Iterable[str] = ()
 ) -> Iterator[ServerAddress]:
-    """Start `prefect server start` on a free 127.0.0.1 port, with basic auth, umask 077 and
+    """Start Prefect's server (what `prefect server start` runs: API, UI and services) on a
+    127.0.0.1 socket this process holds (`listening_socket`), with basic auth, umask 077 and
     an environment without `secret_names` (nor anything named like a secret); stop it (and
     its children) when the block ends, however it ends. The address and auth string are
     written for `trigger` once it is healthy, and removed at the end."""
     home = prefect_home()
     _private_dir(home)
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
+    options = _server_options()
     log_path = log_path or home / SERVER_LOG
     _private_dir(log_path.parent)
     _tighten([log_path, *home.glob("prefect.db*")])
@@ -147,27 +192,30 @@ def local_server(
     env = scrubbed_environ(secret_names)  # also drops the user's PREFECT_API_KEY/AUTH_STRING
     env.pop(API_URL_ENV, None)
     env.setdefault(ANALYTICS_ENV, "false")  # telemetry only when the user turns it on
-    # the UI asks this address for the API (else it tries http://127.0.0.1:4200/api)
-    env.update({SERVER_AUTH_ENV: auth_string, UI_API_URL_ENV: api_url})
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(log_fd, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            umask=PRIVATE_UMASK,  # its database, WAL and any file it makes: the user's alone
-            start_new_session=True,  # its own process group, stopped as a whole
-        )
-    try:
-        _wait_until_healthy(process, api_url, log_path)
-        _write_address(ServerAddress(api_url, os.getpid(), auth_string))
-        yield ServerAddress(api_url, process.pid, auth_string)
-    finally:
-        _remove_address()
-        _stop(process)
+    env["PREFECT__SERVER_FINAL"] = "1"  # as `prefect server start`: the only server
+    with listening_socket() as sock:  # ours, and held, until serve ends: see the module doc
+        api_url = f"http://127.0.0.1:{sock.getsockname()[1]}/api"
+        # the UI asks this address for the API (else it tries http://127.0.0.1:4200/api)
+        env.update({SERVER_AUTH_ENV: auth_string, UI_API_URL_ENV: api_url})
+        log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(log_fd, "ab") as log:
+            process = subprocess.Popen(
+                _uvicorn_command(sock, *options),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                pass_fds=(sock.fileno(),),
+                umask=PRIVATE_UMASK,  # its database, WAL, any file it makes: the user's alone
+                start_new_session=True,  # its own process group, stopped as a whole
+            )
+        try:
+            _wait_until_healthy(process, api_url, log_path)
+            _write_address(ServerAddress(api_url, os.getpid(), auth_string))
+            yield ServerAddress(api_url, process.pid, auth_string)
+        finally:
+            _remove_address()
+            _stop(process)
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], api_url: str, log: Path) -> None:
@@ -178,7 +226,7 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], api_url: str, log: Pat
                 f"the local Prefect server exited with code {process.returncode}; "
                 f"see its log at {log}"
             )
-        if healthy(api_url):
+        if healthy(api_url) and process.poll() is None:  # still alive: it was the one answering
             return
         time.sleep(0.5)
     raise PrefectServerError(
@@ -273,7 +321,9 @@ class RunServer:
     have flushed their logs and events)."""
 
     def __init__(self, log_path: Path | None = None, *, secret_names: Iterable[str] = ()):
-        self.port = free_port()
+        # ours, and held, until `stop`: see the module doc
+        self._socket = sock = listening_socket()
+        self.port = int(sock.getsockname()[1])
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.log_path = log_path
         env = scrubbed_environ(secret_names)
@@ -292,12 +342,14 @@ class RunServer:
             output = subprocess.DEVNULL
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory",
-                 "prefect.server.api.server:create_app", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+                _uvicorn_command(sock, "--log-level", "error"),
                 stdout=output, stderr=subprocess.STDOUT if log_path else output,
-                stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+                stdin=subprocess.DEVNULL, env=env, pass_fds=(sock.fileno(),),
+                start_new_session=True,
             )
+        except BaseException:
+            sock.close()
+            raise
         finally:
             if isinstance(output, int) and output >= 0:
                 os.close(output)
@@ -315,7 +367,7 @@ class RunServer:
                     f"Prefect's server for this run exited with code "
                     f"{self.process.returncode}{where}"
                 )
-            if healthy(self.api_url, timeout_s=1.0):
+            if healthy(self.api_url, timeout_s=1.0) and self.process.poll() is None:
                 return
             time.sleep(0.1)
         raise PrefectServerError(
@@ -324,3 +376,4 @@ class RunServer:
 
     def stop(self) -> None:
         _stop(self.process, grace_s=5)
+        self._socket.close()  # the port is free again only once the server is gone

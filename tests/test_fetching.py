@@ -7,6 +7,7 @@ Every loop in it is bounded, and its handlers give up when the client goes away.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import gzip
 import http.server
@@ -26,7 +27,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
-from extractors import fetching
+from extractors import address_policy, guarded_transport
 from extractors.errors import FetchError
 from extractors.fetching import HttpFetcher, decode_html, parse_retry_after
 from extractors.models import FetchSettings
@@ -521,7 +522,7 @@ def test_ssrf_checked_on_the_connected_socket(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """DNS rebinding: the pre-check sees a public address, the connection lands on loopback."""
-    monkeypatch.setattr(fetching, "_resolve_host", lambda host, port: [PUBLIC_IP])
+    monkeypatch.setattr(address_policy, "resolve_host", lambda host, port: [PUBLIC_IP])
     before = len(raw_server.paths)
 
     with pytest.raises(FetchError, match="connected to 127.0.0.1") as info:
@@ -529,6 +530,38 @@ def test_ssrf_checked_on_the_connected_socket(
 
     assert "[fetch] allow_private_addresses = true" in str(info.value)
     assert len(raw_server.paths) == before
+
+
+def test_ssrf_https_peer_refused_before_the_tls_handshake(
+    make_fetcher: Callable[..., HttpFetcher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding over https: the peer is checked on the bare TCP socket, so not even the
+    TLS ClientHello reaches the private address."""
+    monkeypatch.setattr(address_policy, "resolve_host", lambda host, port: [PUBLIC_IP])
+    received: list[bytes] = []
+
+    def record_one_client(listener: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            client, _ = listener.accept()
+            with client:
+                client.settimeout(3)  # bounded even if the client kept the socket open
+                data = b""
+                with contextlib.suppress(OSError):
+                    while chunk := client.recv(4096):
+                        data += chunk
+                received.append(data)
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(5)
+        recorder = threading.Thread(target=record_one_client, args=(listener,), daemon=True)
+        recorder.start()
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}/ok"
+        with pytest.raises(FetchError, match="connected to 127.0.0.1") as info:
+            make_fetcher(allow_private_addresses=False).fetch(url)
+        recorder.join(timeout=6)
+
+    assert info.value.refused
+    assert received == [b""]  # connected, then closed without a byte sent
 
 
 def test_ssrf_checked_on_each_redirect_hop(
@@ -539,13 +572,13 @@ def test_ssrf_checked_on_each_redirect_hop(
     """A public page redirecting to an internal one must not be followed."""
     public_alias = "public.test"
     monkeypatch.setattr(
-        fetching,
-        "_resolve_host",
+        address_policy,
+        "resolve_host",
         lambda host, port: [PUBLIC_IP] if host == public_alias else ["127.0.0.1"],
     )
-    monkeypatch.setattr(fetching, "_refuse_private_peer", lambda sock, host: None)
+    monkeypatch.setattr(guarded_transport, "_refuse_private_peer", lambda sock, host: None)
     monkeypatch.setattr(
-        fetching.socket,
+        socket,
         "getaddrinfo",
         _getaddrinfo_alias(public_alias, "127.0.0.1", socket.getaddrinfo),
     )
@@ -585,9 +618,9 @@ def _getaddrinfo_alias(alias: str, address: str, real: Callable[..., Any]) -> Ca
     ],
 )
 def test_allowed_host_entries_round_trip(entry: str, canonical: str, port: int | None) -> None:
-    parsed = fetching.parse_allowed_host(entry)
+    parsed = address_policy.parse_allowed_host(entry)
     assert (str(parsed), parsed.port) == (canonical, port)
-    assert fetching.parse_allowed_host(canonical) == parsed
+    assert address_policy.parse_allowed_host(canonical) == parsed
 
 
 def test_a_fetcher_refuses_a_malformed_allowed_hosts_entry() -> None:
@@ -625,7 +658,7 @@ def test_a_fetcher_refuses_a_malformed_allowed_hosts_entry() -> None:
     ],
 )
 def test_blocked_addresses(address: str, blocked: bool) -> None:
-    assert fetching._is_blocked_ip(address) is blocked
+    assert address_policy.is_blocked_ip(address) is blocked
 
 
 def test_connection_refused_is_a_fetch_error(fetcher: HttpFetcher) -> None:

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -484,5 +485,63 @@ def test_the_server_of_a_run_requires_its_auth_string_too(tmp_path: Path) -> Non
                            headers=auth_headers(server.auth_string), timeout=10)
         assert ok.status_code == 200
         assert "auth_string" not in repr(server) and server.auth_string not in repr(server)
+        # what answered is the server we started, on the socket this process made
+        assert f"socket:[{os.fstat(server._socket.fileno()).st_ino}]" in _sockets_of(
+            server.process.pid
+        )
+        _assert_port_taken(server.port)
+    finally:
+        server.stop()
+
+
+def _sockets_of(pid: int) -> set[str]:
+    """The sockets a process has open, as /proc shows them ("socket:[inode]")."""
+    targets = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            targets.add(os.readlink(fd))
+        except OSError:  # closed meanwhile
+            continue
+    return {t for t in targets if t.startswith("socket:")}
+
+
+def _assert_port_taken(port: int) -> None:
+    """No other listener can bind `port`, whatever the options it tries."""
+    attempts = [("127.0.0.1", socket.SO_REUSEADDR), ("0.0.0.0", socket.SO_REUSEADDR)]
+    if hasattr(socket, "SO_REUSEPORT"):
+        attempts.append(("127.0.0.1", socket.SO_REUSEPORT))
+    for host, option in attempts:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as foreign:
+            foreign.setsockopt(socket.SOL_SOCKET, option, 1)
+            with pytest.raises(OSError, match="in use"):
+                foreign.bind((host, port))
+                foreign.listen()
+
+
+def test_the_port_of_our_server_is_never_free_for_another_listener(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race `serve` had: a port found free, then bound by the child later, so a listener
+    taking it in between answered the (unauthenticated) health check and got serve's
+    registrations. Now the port is bound and listening here before the child starts, the
+    child serves on that very socket, and this process holds it until `stop`: taken from the
+    first moment, and still taken after a child that died without answering (an error, never
+    a server)."""
+    from flows import prefect_server
+
+    with prefect_server.listening_socket() as sock:
+        port = sock.getsockname()[1]
+        _assert_port_taken(port)
+        command = prefect_server._uvicorn_command(sock, "--log-level", "error")
+        assert command[command.index("--fd") + 1] == str(sock.fileno())
+        assert "--port" not in command and "--host" not in command
+
+    monkeypatch.setattr(prefect_server, "SERVER_APP", "no_such_module_here:create_app")
+    server = prefect_server.RunServer(tmp_path / "run.log")
+    try:
+        _assert_port_taken(server.port)
+        with pytest.raises(prefect_server.PrefectServerError, match="exited with code"):
+            server.wait_until_healthy(timeout_s=60)
+        _assert_port_taken(server.port)  # its child is gone: the port is still ours
     finally:
         server.stop()

@@ -21,7 +21,7 @@ import pytest
 from corpus import MOPTI_ATTACK
 from feedsite import article_page, rss
 
-from extractors import fetching
+from extractors import address_policy
 from extractors.errors import FetchError
 from extractors.fetching import HttpFetcher, parse_allowed_host
 from extractors.models import FetchSettings
@@ -90,10 +90,10 @@ def intranet_dns(monkeypatch: pytest.MonkeyPatch) -> None:
 def rebind(monkeypatch: pytest.MonkeyPatch, name: str = INTRANET) -> None:
     """`name` answers a public address to the pre-connection check, then the connection lands
     on 127.0.0.1 (with `intranet_dns`; DNS rebinding): only the peer check can catch it."""
-    real: Callable[[str, int], list[str]] = fetching._resolve_host
+    real: Callable[[str, int], list[str]] = address_policy.resolve_host
     monkeypatch.setattr(
-        fetching,
-        "_resolve_host",
+        address_policy,
+        "resolve_host",
         lambda host, port: [PUBLIC_IP] if host == name else real(host, port),
     )
 
@@ -434,7 +434,7 @@ def test_an_ipv6_entry_with_a_port_opens_that_port_only() -> None:
     """Parsed and matched only: no test connects to ::1."""
     entry = parse_allowed_host("[::1]:8080")
     assert (str(entry.network), entry.port, entry.name) == ("::1/128", 8080, None)
-    allowed = fetching._AllowList(["[::1]:8080", "[fd00::/8]"])
+    allowed = address_policy.AllowList(["[::1]:8080", "[fd00::/8]"])
     assert allowed.allows_address("::1", 8080)
     assert not allowed.allows_address("::1", 8081)
     assert not allowed.allows_address("127.0.0.1", 8080)
