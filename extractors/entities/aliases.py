@@ -41,6 +41,7 @@ from extractors.entities.normalize import (
     has_upper,
     norm,
     norm_tokens,
+    skeleton,
 )
 from extractors.entities.records import ACTOR_SUBTYPES, KNOWN_KINDS, KnownEntity
 from extractors.errors import MonitorError
@@ -48,6 +49,9 @@ from extractors.errors import MonitorError
 __all__ = ["AliasFileError", "AliasTable", "guess_subtype", "load_alias_file"]
 
 V = TypeVar("V", list[str], set[str])
+
+
+_MIN_SKELETON = 5  # shorter spelling-blind forms collide: "Gao", "Goa"
 
 
 class AliasFileError(MonitorError):
@@ -104,6 +108,7 @@ class AliasTable:
         self._order: MutableMapping[str, int] = {}
         self._next_order = 0
         self._by_norm: MutableMapping[str, list[str]] = {}
+        self._by_skeleton: MutableMapping[str, list[str]] = {}  # spelling variants
         self._surnames: MutableMapping[str, set[str]] = {}
         self._base: AliasTable | None = None
         # names -> (key, name as written); and surnames -> themselves. None: not built yet.
@@ -147,6 +152,11 @@ class AliasTable:
             keys = _own(self._by_norm, n, list)
             if entity.key not in keys:
                 keys.append(entity.key)
+            sk = skeleton(name)
+            if len(sk) >= _MIN_SKELETON:
+                keys = _own(self._by_skeleton, sk, list)
+                if entity.key not in keys:
+                    keys.append(entity.key)
             if self._index is not None:
                 self._index.add(name, (entity.key, name))
         if entity.kind == "actor" and entity.subtype == "person":
@@ -170,6 +180,7 @@ class AliasTable:
         table._order = dict(self._order)
         table._next_order = self._next_order
         table._by_norm = {k: list(v) for k, v in self._by_norm.items()}
+        table._by_skeleton = {k: list(v) for k, v in self._by_skeleton.items()}
         table._surnames = {k: set(v) for k, v in self._surnames.items()}
         return table
 
@@ -185,6 +196,7 @@ class AliasTable:
         table._order = ChainMap({}, self._order)
         table._next_order = self._next_order
         table._by_norm = ChainMap({}, self._by_norm)
+        table._by_skeleton = ChainMap({}, self._by_skeleton)
         table._surnames = ChainMap({}, self._surnames)
         table._index = PhraseIndex()
         table._surname_index = PhraseIndex()
@@ -231,13 +243,25 @@ class AliasTable:
     def resolve(self, name: str) -> KnownEntity | None:
         """The known entity called exactly `name` (normalised), if exactly one kind fits."""
         keys = self._by_norm.get(norm(name))
-        if not keys:
+        if keys:
+            for entity in (self._entities[k] for k in keys):
+                if any(
+                    case_fits(alias, name) for alias in entity.names if norm(alias) == norm(name)
+                ):
+                    return entity
             return None
-        candidates = [self._entities[k] for k in keys]
-        for entity in candidates:
-            if any(case_fits(alias, name) for alias in entity.names if norm(alias) == norm(name)):
-                return entity
-        return None
+        return self.resolve_variant(name)
+
+    def resolve_variant(self, name: str) -> KnownEntity | None:
+        """The one known entity of which `name` is a spelling variant ("Ançar Dine" for
+        "Ansar Dine", "Ngolo" for "N'Golo"); names too short to tell apart are not tried."""
+        sk = skeleton(name)
+        if len(sk) < _MIN_SKELETON or not name[:1].isupper():
+            return None
+        keys = self._by_skeleton.get(sk)
+        if not keys or len(set(keys)) != 1:
+            return None
+        return self._entities[keys[0]]
 
     def resolve_surname(self, name: str) -> KnownEntity | None:
         """The one known person whose name ends with `name` ("Hollande", "Le Drian")."""

@@ -30,6 +30,7 @@ from extractors.entities.gazetteer import Gazetteer
 from extractors.entities.knowledge import (
     EQUIPMENT_WORDS,
     GENERIC_WORDS,
+    SAHEL_COUNTRY_NAMES,
     STATE_WORDS,
     TIME_WORDS,
     common_english_words,
@@ -41,16 +42,19 @@ from extractors.entities.normalize import (
     has_upper,
     norm,
     norm_tokens,
+    skeleton,
     tokenize,
 )
 from extractors.entities.records import EntityCandidate, KnownEntity, Mention, Place, RawSpan
 from extractors.entities.rules import (
     acronym_pairs,
     context_cues,
+    coordinated_spans,
     credit_zones,
     group_spans,
     journalist_names,
     name_shape_ok,
+    operation_spans,
     person_appos_spans,
     person_title_spans,
     sentence_bounds,
@@ -283,6 +287,7 @@ def extract_one(
         (group_spans, "armed"),
         (person_title_spans, "person"),
         (person_appos_spans, "person"),
+        (operation_spans, "operation"),
     ):
         for rs, re_ in finder(text):
             for s, e, _ in strip_name(text, rs, re_, titles=cue == "person"):
@@ -313,7 +318,9 @@ def extract_one(
         surface = text[c.start : c.end]
         if c.known is None and c.place is None:
             strict = not (set(c.labels) & {"org", "misc"} or c.source == "acronym")
-            if _is_noise(surface) or not name_shape_ok(surface, strict=strict):
+            # operations are named with common words: "Serval", "Harmattan", "Barkhane"
+            noise = _is_noise(surface) and not ("operation" in c.cues and surface[:1].isupper())
+            if noise or not name_shape_ok(surface, strict=strict):
                 continue
             if c.source in ("model", "rule") and _in_zones(headlines, c.start, c.end):
                 c.weak = True
@@ -334,6 +341,7 @@ def extract_one(
         if acc.known is None:
             acc.known = aliases.resolve(text[acc.start : acc.end])
     _derive_cues(accepted, text, aliases, gazetteer)
+    _coordinated_towns(accepted, text, gazetteer)
 
     groups = _group(accepted, text, pairs, aliases)
     decided: list[tuple[_Group, tuple[str, str | None, tuple[str, ...], float], Place | None]] = []
@@ -385,19 +393,33 @@ def _derive_cues(
                     break
 
 
-_REGION_COUNTRY_NAMES = frozenset(
-    norm(n)
-    for n in (
-        "Mali",
-        "Niger",
-        "Burkina Faso",
-        "Algeria",
-        "Mauritania",
-        "Senegal",
-        "Guinea",
-        "Ivory Coast",
-    )
-)
+def _coordinated_towns(accepted: list[_Cand], text: str, gazetteer: Gazetteer) -> None:
+    """A name listed beside a Malian town after a place preposition is a town too: "an
+    ambush between Diarra and Tenenkou" where only Tenenkou is in the gazetteer."""
+    by_span = {(c.start, c.end): c for c in accepted}
+    home = gazetteer.countries[0]
+    for names in coordinated_spans(text):
+        members = [by_span.get(span) for span in names]
+        towns = [
+            c
+            for c in members
+            if c is not None
+            and (
+                (c.place is not None and c.place.country_code == home)
+                or (c.known is not None and c.known.kind == "town")
+            )
+        ]
+        if not towns:
+            continue
+        for c in members:
+            if c is None or c in towns or c.known is not None or c.place is not None:
+                continue
+            if c.cues & {"person", "armed", "org", "media", "journalist", "region"}:
+                continue
+            c.cues.add("town")
+
+
+_REGION_COUNTRY_NAMES = frozenset(norm(n) for n in SAHEL_COUNTRY_NAMES)
 
 
 def _group(accepted: list[_Cand], text: str, pairs: list, aliases: AliasTable) -> list[_Group]:
@@ -406,7 +428,10 @@ def _group(accepted: list[_Cand], text: str, pairs: list, aliases: AliasTable) -
     by_key: dict[str, int] = {}
     by_span = {(c.start, c.end): i for i, c in enumerate(accepted)}
     for i, cand in enumerate(accepted):
-        key = cand.known.key if cand.known is not None else "n:" + norm(text[cand.start : cand.end])
+        surface = text[cand.start : cand.end]
+        # spelling variants of one name in one article are one entity ("N'Golo"/"Ngolo")
+        variant = skeleton(surface) or norm(surface)
+        key = cand.known.key if cand.known is not None else "n:" + variant
         if key in by_key:
             uf.union(by_key[key], i)
         else:
@@ -523,7 +548,36 @@ def _place_of(group: _Group, text: str, gazetteer: Gazetteer) -> Place | None:
                 continue  # "Ottawa" is not the village in Côte d'Ivoire
             if gazetteer.scannable(place) or labels & {"place", "fac", "area"} or "loc" in cues:
                 return place
+    if cues & {"town", "town_geo"}:
+        for surface in set(group.surfaces(text)):
+            place = _misspelt_town(surface, gazetteer)
+            if place is not None:
+                return place
     return None
+
+
+_MISSPELT_MIN_POPULATION = 20_000
+
+
+def _misspelt_town(surface: str, gazetteer: Gazetteer) -> Place | None:
+    """The one sizeable Malian town `surface` names with two letters swapped ("Goa" among
+    "the cities of Goa and Kidal" is Gao): a word the text calls a town that no gazetteer
+    knows, one keystroke from a town everyone writes about."""
+    if gazetteer.lookup(surface) is not None or len(surface) < 3 or " " in surface:
+        return None
+    found = set()
+    for i in range(len(surface) - 1):
+        if surface[i] == surface[i + 1]:
+            continue
+        swapped = surface[:i] + surface[i + 1] + surface[i] + surface[i + 2 :]
+        place = gazetteer.lookup(swapped)
+        if (
+            place is not None
+            and place.country_code == gazetteer.countries[0]
+            and place.population >= _MISSPELT_MIN_POPULATION
+        ):
+            found.add(place)
+    return found.pop() if len(found) == 1 else None
 
 
 def _decide(
@@ -561,6 +615,8 @@ def _decide(
         )
     ):
         return None  # "Paris", "Benghazi, Libya"; not "Stephen Harper" (Harper, Liberia)
+    if "operation" in cues and place is None:
+        return "actor", "organisation", ("operation-cue",), 0.85
     if "town" in cues:
         return "town", None, ("town-cue",), 0.9
     if "armed" in cues:

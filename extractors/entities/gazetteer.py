@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 
+from extractors.entities.knowledge import SAHEL_COUNTRIES
 from extractors.entities.normalize import PhraseIndex, Token, norm
 from extractors.entities.records import Place
 from extractors.errors import MonitorError
@@ -31,8 +32,9 @@ __all__ = [
     "load_geonames_extract",
 ]
 
-# Mali first: a name shared with a neighbour's place resolves to the Malian one.
-REGION_COUNTRIES = ("ML", "NE", "BF", "DZ", "MR", "SN", "GN", "CI")
+# The Sahel countries of extractors/entities/data/countries.toml (sahel = true), Mali first:
+# a name shared with a neighbour's place resolves to the Malian one.
+REGION_COUNTRIES: tuple[str, ...] = SAHEL_COUNTRIES
 
 # GeoNames admin1 codes -> region names, for the countries where they matter most.
 ADMIN1_NAMES: dict[str, dict[str, str]] = {

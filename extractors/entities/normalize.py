@@ -23,6 +23,7 @@ __all__ = [
     "has_upper",
     "norm",
     "norm_tokens",
+    "skeleton",
     "slug",
     "tokenize",
 ]
@@ -59,6 +60,39 @@ def norm_tokens(name: str) -> tuple[str, ...]:
 def norm(name: str) -> str:
     """Accent-, case- and punctuation-insensitive form: "Mali’s Sévaré" -> "mali s sevare"."""
     return " ".join(norm_tokens(name))
+
+
+# Transliterations of one Arabic, Tamasheq or Fulfulde name in French and English spelling.
+_ARABIC_ARTICLES = frozenset(["al", "el", "ad", "ed", "as", "es", "ash", "an", "ar", "at", "az"])
+_CONSTRUCT = {"katibat": "katiba", "jamaat": "jamaa", "harakat": "haraka", "sarayat": "saraya"}
+_ASSIMILATED = re.compile(r"^[aeu]([bcdfghjklmnpqrstvwxz])\1|^[aeu](?=din)")  # "Eddine", "Edine"
+_DIGRAPHS = (
+    ("ae", "ai"), ("ou", "u"), ("kh", "k"), ("gh", "g"), ("dh", "d"), ("th", "t"), ("ph", "f"),
+    ("sh", "s"), ("ch", "s"), ("q", "k"), ("y", "i"), ("ee", "i"), ("ei", "i"), ("w", "u"),
+    ("c", "k"),
+)
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def skeleton(name: str) -> str:
+    """A spelling-blind form, to tell variants of one name apart from different names:
+    apostrophes, hyphens and spaces ("N'Golo" = "Ngolo", "Dinangourou-Peul" = "Dinangourou
+    Peul"), accents, doubled letters and the usual transliteration pairs ("Ansar Eddine" =
+    "Ançar Dine", "Ag Ghaly" = "Ag Ghali", "Katiba Macina" = "Katibat Macina")."""
+    tokens = norm_tokens(name.replace("ç", "s").replace("Ç", "S"))
+    kept = []
+    for i, token in enumerate(tokens):
+        if token in _ARABIC_ARTICLES and i + 1 < len(tokens):
+            continue
+        token = _CONSTRUCT.get(token, token)
+        if i > 0:
+            token = _ASSIMILATED.sub(r"\1", token)
+        kept.append(token)
+    folded = "".join(kept)
+    for digraph, single in _DIGRAPHS:
+        folded = folded.replace(digraph, single)
+    folded = _DOUBLED.sub(r"\1", folded)
+    return folded.removesuffix("e") if len(folded) > 4 else folded
 
 
 def slug(name: str) -> str:

@@ -22,6 +22,8 @@ class NoveltySettings:
     min_mentions: int = 1  # mentions in this batch's original articles before an alert
     alert_actors: bool = True
     alert_towns: bool = True
+    alert_countries: frozenset[str] = frozenset({"ML"})  # towns elsewhere: stored, not alerted
+    min_sources: int = 1  # sources that must name a weak new name before it is alerted
 
 
 @dataclass
@@ -75,10 +77,22 @@ def assess_novelty(
             else:
                 new[key] = NewEntity(candidate, article_id, seen_at, baseline, alert=False)
     for key, entity in new.items():
-        wanted = settings.alert_actors if entity.candidate.kind == "actor" else settings.alert_towns
-        entity.alert = not baseline and mention_count[key] >= settings.min_mentions and wanted
+        entity.alert = (
+            not baseline
+            and mention_count[key] >= settings.min_mentions
+            and _wanted(entity.candidate, settings)
+        )
     writes.new_entities = list(new.values())
     return writes
+
+
+def _wanted(candidate: EntityCandidate, settings: NoveltySettings) -> bool:
+    if candidate.kind == "actor":
+        return settings.alert_actors
+    # A town the gazetteer did not place (a cue in the text, no coordinates) is taken as
+    # local: the feeds are about Mali.
+    abroad = candidate.country_code and candidate.country_code not in settings.alert_countries
+    return settings.alert_towns and not abroad
 
 
 def _names(candidate: EntityCandidate) -> set[str]:

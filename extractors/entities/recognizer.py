@@ -4,16 +4,41 @@ reading batches in order and learning what each batch stores."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from extractors.entities.aliases import AliasTable, load_alias_file
-from extractors.entities.extract import extract_entities, ner_language, to_known
+from extractors.entities.extract import ArticleInput, extract_entities, ner_language, to_known
 from extractors.entities.gazetteer import Gazetteer
 from extractors.entities.model import NerModel, PrecomputedNer, SpacyNerModel
 from extractors.entities.novelty import EntityWrites
 from extractors.entities.records import EntityCandidate, KnownEntity, Place, RawSpan
 from extractors.entities.stopwords import stop_words
 from extractors.models import Article
+
+
+def _headline(article: Article) -> str:
+    title = " ".join((article.title or "").split())
+    if not title or " ".join(article.text[: len(title) * 2].split()).startswith(title):
+        return ""  # no headline, or the text starts with it already
+    return title
+
+
+def headline_length(article: Article) -> int:
+    """How many characters of the read text come before the article's own text: the
+    headline and the blank line after it (0 when the headline is not read apart)."""
+    title = _headline(article)
+    return len(title) + 2 if title else 0
+
+
+def reading_input(article: Article) -> ArticleInput:
+    """(article_id, text, language) as entities are read: the headline, a blank line, then
+    the body. A full name often appears only in the headline ("Mali junta names Colonel
+    Abdoulaye Maïga prime minister" over "Maïga said ..."). Mentions found in the headline
+    get negative offsets: offsets stay relative to the article's own text."""
+    title = _headline(article)
+    text = f"{title}\n\n{article.text}" if title else article.text
+    return article.article_id, text, article.language
 
 
 class EntityRecognizer:
@@ -67,11 +92,8 @@ class EntityRecognizer:
         original was read already) and so are empty texts. `spans`: the model's spans
         computed beforehand ({article_id: spans}, `precompute_spans`); an article without
         them goes through the model here."""
-        readable = [
-            (a.article_id, a.text, a.language)
-            for a in articles
-            if a.duplicate_of is None and a.text.strip()
-        ]
+        originals = [a for a in articles if a.duplicate_of is None and a.text.strip()]
+        readable = [reading_input(a) for a in originals]
         if not readable:
             return {}
         model = self.model
@@ -84,7 +106,16 @@ class EntityRecognizer:
                 },
                 fallback=self.model,
             )
-        return extract_entities(readable, model, self.gazetteer, self.aliases)
+        found = extract_entities(readable, model, self.gazetteer, self.aliases)
+        for article in originals:
+            shift = headline_length(article)
+            if shift:
+                for candidate in found.get(article.article_id, []):
+                    candidate.mentions = [
+                        replace(m, start_char=m.start_char - shift, end_char=m.end_char - shift)
+                        for m in candidate.mentions
+                    ]
+        return found
 
     def remember(self, writes: EntityWrites) -> None:
         """What a batch stored becomes known to the next batches of the run."""

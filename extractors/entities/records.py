@@ -79,7 +79,7 @@ class Mention:
     """One occurrence of an entity in an article."""
 
     surface: str  # the text as written (titles and possessives removed)
-    start_char: int  # offsets into the article text
+    start_char: int  # offsets into the article text; negative: in the headline before it
     end_char: int
     sentence: str  # the sentence containing the mention
     canonical_key: str

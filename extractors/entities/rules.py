@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from extractors.entities.knowledge import GENERIC_WORDS, TIME_WORDS
+from extractors.entities.knowledge import GENERIC_WORDS, SAHEL_COUNTRY_FORMS, TIME_WORDS
 from extractors.text import word_list
 
 __all__ = [
@@ -145,18 +145,35 @@ _COMPASS = (
     r"northwest|southeast|southwest|north-east|north-west|south-east|south-west)"
 )
 _COMPASS_FR = r"(?:centre|nord|sud|est|ouest|nord-est|nord-ouest|sud-est|sud-ouest|extrême nord)"
-_SAHEL_COUNTRY = (
-    r"(?:Mali|Niger|Burkina Faso|Burkina|Mauritania|Mauritanie|Algeria|Algérie|Senegal|"
-    r"Sénégal|Guinea|Guinée|Ivory Coast|Côte d['’]Ivoire|Cote d['’]Ivoire|Chad|Tchad)"
+# The countries of the gazetteer (knowledge data, countries.toml), longest form first.
+_SAHEL_COUNTRY = "(?:{})".format(
+    "|".join(
+        re.sub("['’]", "['’]", re.escape(form))
+        for form in sorted(set(SAHEL_COUNTRY_FORMS), key=len, reverse=True)
+    )
 )
+# A Malian cercle (circle) bears the name of its chief town; so does a camp its site's.
 _PLACE_NOUN = (
     r"(?:town|towns|city|cities|village|villages|locality|localities|commune|communes|hamlet|"
     r"hamlets|settlement|settlements|municipality|municipalities|oasis|outpost|garrison town|"
-    r"market town|border town|trading post)"
+    r"market town|border town|trading post|circle|cercle|camp|camps|site|sites)"
 )
 _PLACE_NOUN_FR = (
     r"(?:ville|villes|village|villages|localité|localités|commune|communes|bourgade|"
-    r"bourgades|hameau|hameaux|agglomération|cité|chef-lieu)"
+    r"bourgades|hameau|hameaux|agglomération|cité|chef-lieu|cercle|cercles|camp|camps|"
+    r"site|sites)"
+)
+# After a name: "the Kassa camp", "Koumbel village", "Tessit and Ansongo towns".
+_R_PLACE_NOUN = re.compile(
+    r"^[ \t]+(?i:town|village|villages|hamlet|commune|camp|circle|cercle|locality|"
+    r"settlement|oasis)\b(?![ \t]+(?i:of|de|chief|chiefs|elder|elders|leader|leaders|head|"
+    r"mayor|council|councillors?))"
+)
+# Where people live: "residents of X", "les habitants de X".
+_L_RESIDENTS = re.compile(
+    r"\b(?:residents|inhabitants|villagers|people|population|natives?|habitants|"
+    r"populations|ressortissants|originaires?)[ \t]+(?:of|from|de|du|d['’])[ \t]*$",
+    _ANY_CASE,
 )
 _DIST = r"\d[\d,.\s]*\s*(?:km|kms|kilometres|kilometers|kilomètres|miles|mi)\b"
 _MEDIA_NOUN = (
@@ -249,12 +266,12 @@ _L_TOWN_GEO = re.compile(
     _ANY_CASE,
 )
 _REGION_RIGHT = re.compile(
-    r"^[ \t]+(?:region|regions|province|provinces|circle|cercle|district|prefecture|area|"
+    r"^[ \t]+(?:region|regions|province|provinces|district|prefecture|area|"
     r"department|state|river|valley|forest|desert|basin|delta|plateau|mountains)\b",
     _ANY_CASE,
 )
 _REGION_LEFT = re.compile(
-    r"\b(?:region|regions|province|provinces|circle|cercle|cercles|district|prefecture|"
+    r"\b(?:region|regions|province|provinces|district|prefecture|"
     r"préfecture|département|région|régions|fleuve|forêt|forest|lac|lake|river|valley|"
     r"vallée|desert|désert)[ \t]+(?:of|de|du|des|d['’])[ \t]*"
     r"(?:[\w’'\-]+[ \t]*,[ \t]*|[\w’'\-]+[ \t]+(?:and|et)[ \t]+)?$",
@@ -306,10 +323,16 @@ _L_ORG = re.compile(
     r"advocacy|research|medical|monitoring|watchdog|think[- ]tank|mining|gold|security|"
     r"consulting|private)[ \t]+(?:group|organi[sz]ation|agency|body|charity|NGO|institute|"
     r"firm|company)[ \t]*,?[ \t]*$"
-    r"|\b(?:the|a)[ \t]+(?:NGO|charity|think[- ]tank|organi[sz]ation|association|company|firm|"
-    r"party|union|foundation|institute|agency|bank)[ \t]*,?[ \t]*$"
+    r"|\b(?:the|a|an)[ \t]+(?:[\w\-’']+[ \t]+){0,3}?(?:NGO|charity|think[- ]tank|"
+    r"organi[sz]ation|association|company|firm|party|union|foundation|institute|agency|bank|"
+    r"operator|carrier|airline|cooperative|co-operative|collective|federation|consortium|"
+    r"conglomerate|contractor|miner|producer|transporter|network|platform|coalition|"
+    r"club|league|council|committee|trust|fund)[ \t]*,?[ \t]*$"
     r"|\b(?:l['’]ONG|ONG|l['’]organisation|l['’]association|la société|l['’]entreprise|"
-    r"le parti|la fondation|l['’]agence|l['’]institut|le cabinet)[ \t]*$",
+    r"le parti|la fondation|l['’]agence|l['’]institut|le cabinet|la compagnie|la coopérative|"
+    r"la fédération|le collectif|la plateforme|le syndicat|la coordination|le réseau|"
+    r"le mouvement|le club|la ligue|le consortium|le groupe|l['’]opérateur|le transporteur)"
+    r"(?:[ \t]+(?:[a-zéèêàâîôûç][\w\-’']*)){0,3}[ \t]*$",
     _ANY_CASE,
 )
 _R_ORG = re.compile(
@@ -341,7 +364,10 @@ _L_JOURNALIST = re.compile(
 _R_JOURNALIST = re.compile(
     r"^,[ \t]+(?:(?:an?|the|our|notre)[ \t]+)?(?:[A-Z][\w\-]*[ \t]+){0,3}(?:correspondent|"
     r"reporter|photographer|correspondant|correspondante|envoyé spécial|envoyée spéciale)\b"
-    r"|^[ \t]+(?:reports|reporting)[ \t]+(?:from|for)\b",
+    r"|^[ \t]+(?:reports|reporting)[ \t]+(?:from|for)\b"
+    r"|^[ \t]+(?:is|was|est)[ \t]+(?:(?:the|a|an|our|notre|le|la)[ \t]+)?(?:[\w\-]+[ \t]+){0,3}"
+    r"(?:correspondent|reporter|journalist|editor|writer|columnist|correspondant|"
+    r"correspondante|journaliste|rédacteur|rédactrice)\b",
 )
 _L_POSSESSIVE = re.compile(r"([\w .\-]{2,40}?)['’]s[ \t]+$")
 
@@ -360,7 +386,12 @@ def context_cues(text: str, start: int, end: int) -> Cues:
     """Cues from the words around text[start:end]."""
     left, right = _left(text, start), _right(text, end)
     kinds: set[str] = set()
-    if _L_TOWN.search(left) or _R_TOWN_APPOS.match(right):
+    if (
+        _L_TOWN.search(left)
+        or _R_TOWN_APPOS.match(right)
+        or _R_PLACE_NOUN.match(right)
+        or _L_RESIDENTS.search(left)
+    ):
         kinds.add("town")
     if _R_TOWN_GEO.match(right) or _L_TOWN_GEO.search(left):
         kinds.add("town_geo")
@@ -426,6 +457,22 @@ def _names_in(text: str, m: re.Match[str]) -> Iterator[tuple[int, int]]:
             yield base + idx, base + idx + len(piece)
 
 
+_PLACE_LIST = re.compile(
+    rf"\b(?i:in|at|near|between|around|from|to|towards|outside|entre|à|dans|près de|vers|"
+    rf"autour de|depuis)[ \t]+{_NAME_LIST}"
+)
+
+
+def coordinated_spans(text: str) -> Iterator[list[tuple[int, int]]]:
+    """Names listed together after a place preposition: "between Diarra and Tenenkou",
+    "à Diafarabé et Ténenkou", "in Tessit, Ansongo and Ménaka". Listed with a town, a name
+    is a town too."""
+    for m in _PLACE_LIST.finditer(text):
+        names = list(_names_in(text, m))
+        if len(names) >= 2:
+            yield names
+
+
 def town_list_spans(text: str) -> Iterator[tuple[int, int]]:
     """Names after "the town(s) of", "the villages of A, B and C", "la commune de" ..."""
     for pattern in _TOWN_LISTS:
@@ -444,6 +491,23 @@ _GROUP_NAMED = (
         rf"(?:(?i:{_ARMED_ADJ_FR})[ \t]+)?(?P<name>{NAME})"
     ),
 )
+
+
+_OPERATIONS = re.compile(
+    rf"\b(?i:operations?|opérations?|task force|force)[ \t]+(?P<name>{CAP})"
+    rf"(?:[ \t]+(?i:in|au|en|aux|over|against)[ \t]+{CAP})?"
+    rf"(?:[ \t]*,[ \t]*(?P<second>{CAP})(?:[ \t]+(?i:in|au|en|aux)[ \t]+{CAP})?)?"
+    rf"(?:,?[ \t]+(?i:and|et|or|ou)[ \t]+(?P<last>{CAP}))?"
+)
+
+
+def operation_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Military operations: "Operation Barkhane", "les opérations Serval au Mali et
+    Harmattan en Libye", "the Takuba task force" is found by its known name."""
+    for m in _OPERATIONS.finditer(text):
+        for group in ("name", "second", "last"):
+            if m.group(group):
+                yield m.start(group), m.end(group)
 
 
 def group_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -668,9 +732,25 @@ def journalist_names(
     return out
 
 
+# "BAMAKO (Reuters) -", "Niamey (UNA) –", "DAKAR, Senegal (AP) —": the agency of a dateline.
+_DATELINE = re.compile(
+    r"^[ \t]*[^\W\d_][^\n()]{1,50}?\((?P<agency>[^()\n]{2,30})\)[ \t]*[-–—:]",
+    re.MULTILINE,
+)
+# A signature line: "Moussa Koné / maliweb.net", "Awa Diallo - L'Essor", "Jane Smith | AP".
+_SIGNATURE_LINE = re.compile(
+    rf"^[ \t]*{CAP}(?:[ \t]+{CAP}){{0,3}}[ \t]*[/|–—-][ \t]*[^\n]{{2,40}}$", re.MULTILINE
+)
+
+
 def credit_zones(text: str) -> list[tuple[int, int]]:
     """Bylines, photo credits and agency credits: names in them are never entities."""
     zones: list[tuple[int, int]] = []
+    for m in _DATELINE.finditer(text):
+        zones.append((m.start("agency") - 1, m.end("agency") + 1))
+    for m in _SIGNATURE_LINE.finditer(text):
+        if not re.search(r"[.!?,;:]\s", m.group()) and len(m.group().split()) <= 9:
+            zones.append((m.start(), m.end()))
     for m in _CREDIT_LINE.finditer(text):
         line = m.group()
         # a byline is short and not a sentence
