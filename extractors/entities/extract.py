@@ -21,6 +21,7 @@ For each article:
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,11 +52,13 @@ from extractors.entities.rules import (
     context_cues,
     coordinated_spans,
     credit_zones,
+    given_name_person,
     group_spans,
     journalist_names,
     name_shape_ok,
     operation_spans,
     person_appos_spans,
+    person_name_spans,
     person_title_spans,
     sentence_bounds,
     strip_name,
@@ -247,6 +250,8 @@ def extract_one(
             len(surface.split()) > 1 or surface.isupper() or any(ch.isdigit() for ch in surface)
         )  # "FRANCE 24", "Channel 4", "AFP"; not "Libération" inside "Front de Libération"
         prio = 3 if entity.kind in ("actor", "town") or strong_noise else 1
+        if prio == 1 and _hyphen_glued(text, s, e):
+            continue  # "Peul" in "Ogossagou-Peul", "Mali" in "Mali-Mali"
         cands.append(_Cand(s, e, "known", prio, known=entity))
         if entity.kind == "ignore" and entity.subtype == "media":
             media_ends.append(e)
@@ -288,9 +293,10 @@ def extract_one(
         (person_title_spans, "person"),
         (person_appos_spans, "person"),
         (operation_spans, "operation"),
+        (person_name_spans, "person_name"),
     ):
         for rs, re_ in finder(text):
-            for s, e, _ in strip_name(text, rs, re_, titles=cue == "person"):
+            for s, e, _ in strip_name(text, rs, re_, titles=cue in ("person", "person_name")):
                 cands.append(_Cand(s, e, "rule", 1, cues={cue}))
     pairs = acronym_pairs(text)
     for pair in pairs:
@@ -455,7 +461,9 @@ def _group(accepted: list[_Cand], text: str, pairs: list, aliases: AliasTable) -
     groups = members()
     persons: list[tuple[tuple[str, ...], int, int]] = []  # (tokens, root, first start)
     for root, idx in groups.items():
-        if not _person_like(accepted, idx):
+        if not _person_like(accepted, idx) and not any(
+            given_name_person(text[accepted[i].start : accepted[i].end]) for i in idx
+        ):
             continue
         for i in idx:
             toks = norm_tokens(text[accepted[i].start : accepted[i].end])
@@ -516,7 +524,7 @@ def _person_like(accepted: list[_Cand], idx: list[int]) -> bool:
         return False
     return bool(
         labels["person"] >= max(labels["org"], labels["place"], 1)
-        or cues & {"person", "person_weak"}
+        or cues & {"person", "person_weak", "person_name"}
         or any(c.known is not None for c in cands)
     )
 
@@ -603,6 +611,10 @@ def _decide(
     named = guess_subtype(longest)
     if "person" in cues:
         return "actor", "person", ("title-or-role",), 0.9
+    if _OPERATION_NAME.match(longest) and place is None:
+        return "actor", "organisation", ("operation-cue",), 0.85
+    if place is None and named is None and any(given_name_person(s) for s in surfaces):
+        return "actor", "person", ("given-name",), 0.8
     person_votes = labels["person"]
     if (
         place is None
@@ -636,14 +648,16 @@ def _decide(
     if "person_weak" in cues and _person_shape(longest):
         return "actor", "person", ("role",), 0.7
     person, org, plc, area = labels["person"], labels["org"], labels["place"], labels["area"]
+    single = len(norm_tokens(longest)) == 1 and " " not in longest
+    if single and "loc_strict" in cues and not cues & {"speech", "person_weak"}:
+        # one word "in X" / "à X" / "near X": a place, whatever the model took it for
+        # (the small models often call a Malian village a person or an organisation)
+        return "town", None, ("model", "locative"), 0.65 if plc else 0.6
     if person and person >= max(org, plc + area):
         if _person_shape(longest):
             return "actor", "person", ("model",), 0.7
         if "speech" in cues:
             return "actor", "person", ("model", "speech"), 0.55
-        if "loc_strict" in cues:
-            # a single name "in X" / "à X" that the model took for a person: a place
-            return "town", None, ("model", "locative"), 0.55
         return None
     if "group" in cues and (org or not labels):
         return "actor", "armed_group", ("group-cue",), 0.6
@@ -653,12 +667,24 @@ def _decide(
             return None  # "told X": a medium
         if single and not _acronym_shape(longest) and len(group.cands) < 2:
             return None  # one capitalised word, once, with nothing else to say it is a body
-        return "actor", "organisation", ("model",), 0.5
+        # several words, an acronym or several mentions: the model's guess holds
+        return "actor", "organisation", ("model",), 0.6
     if plc and plc >= area:
         if "loc" in cues:
-            return "town", None, ("model", "locative"), 0.55
-        return "town", None, ("model",), 0.45
+            return "town", None, ("model", "locative"), 0.7
+        votes = plc + (1 if len(group.cands) > 1 else 0)
+        return "town", None, ("model",), 0.65 if votes >= 2 else 0.6
     return None
+
+
+_OPERATION_NAME = re.compile(r"(?i:operation|opération)[ \t]+\S")
+
+
+def _hyphen_glued(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] one part of a hyphenated name ("Ogossagou-Peul")?"""
+    before = start >= 2 and text[start - 1] in "-‐‑" and text[start - 2].isalpha()
+    after = end + 1 < len(text) and text[end] in "-‐‑" and text[end + 1].isalpha()
+    return before or after
 
 
 def _acronym_shape(word: str) -> bool:

@@ -23,6 +23,7 @@ from extractors.entities.knowledge_files import (
     forget_loaded,
     load_knowledge,
 )
+from extractors.entities.normalize import norm
 from extractors.entities.records import KnownEntity
 
 __all__ = [
@@ -56,6 +57,8 @@ _PLATFORMS: list[str]
 _PEOPLES: list[str]
 _DEMONYMS: list[str]
 _METONYMS: list[str]
+GIVEN_NAMES: frozenset[str]  # normalised ("soumaila")
+DEMONYMS: frozenset[str]  # normalised ("algerien")
 
 # The Sahel countries of countries.toml (sahel = true), in file order, Mali first: ISO codes
 # (the gazetteer's countries), English names, and every form of their names (EN and FR).
@@ -79,7 +82,8 @@ STATE_WORDS: frozenset[str]
 def _use(data: Knowledge) -> None:
     global _ARMED_GROUPS, _ORGANISATIONS, _STATE_BODIES, _PEOPLE, _TOPIC_WEIGHTS
     global _COUNTRY_FORMS, _REGIONS, _MEDIA, _PLATFORMS, _PEOPLES, _DEMONYMS, _METONYMS
-    global SAHEL_COUNTRIES, SAHEL_COUNTRY_NAMES, SAHEL_COUNTRY_FORMS
+    global SAHEL_COUNTRIES, SAHEL_COUNTRY_NAMES, SAHEL_COUNTRY_FORMS, GIVEN_NAMES
+    global DEMONYMS
     global TIME_WORDS, MONTHS, GENERIC_WORDS, EQUIPMENT_WORDS
     global ARMED_WORDS, ORG_WORDS, STATE_WORDS
     _ARMED_GROUPS = data.actor_table("armed_group")
@@ -95,6 +99,8 @@ def _use(data: Knowledge) -> None:
     _PEOPLES = list(words["noise_peoples.txt"])
     _DEMONYMS = list(words["noise_demonyms.txt"])
     _METONYMS = list(words["noise_metonyms.txt"])
+    GIVEN_NAMES = frozenset(norm(w) for w in words["given_names.txt"])
+    DEMONYMS = frozenset(norm(w) for w in _DEMONYMS)
     SAHEL_COUNTRIES = tuple(c.iso for c in data.sahel)
     SAHEL_COUNTRY_NAMES = tuple(c.name for c in data.sahel)
     SAHEL_COUNTRY_FORMS = tuple(f for c in data.sahel for f in (c.name, *c.aliases))

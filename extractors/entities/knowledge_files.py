@@ -12,6 +12,7 @@ files a reviewer can read, one entry per table or line:
     noise_peoples.txt    peoples, religions         |
     noise_demonyms.txt   demonyms                   |
     noise_metonyms.txt   seats of government       /
+    given_names.txt      first names: a name starting with one is a person's
     generic_words.txt    capitalised common words, never an entity on their own
     equipment_words.txt  weapons and vehicles: a name with one is equipment
     armed_words.txt      words that make a name an armed group  \\
@@ -74,6 +75,7 @@ WORD_FILES: Mapping[str, tuple[bool, bool, bool]] = {
     "noise_peoples.txt": (False, False, False),
     "noise_demonyms.txt": (False, False, False),
     "noise_metonyms.txt": (False, False, False),
+    "given_names.txt": (True, True, False),
     "generic_words.txt": (True, True, False),
     "equipment_words.txt": (True, True, False),
     "armed_words.txt": (True, False, True),

@@ -23,7 +23,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from extractors.entities.knowledge import GENERIC_WORDS, SAHEL_COUNTRY_FORMS, TIME_WORDS
+from extractors.entities.knowledge import (
+    DEMONYMS,
+    GENERIC_WORDS,
+    GIVEN_NAMES,
+    SAHEL_COUNTRY_FORMS,
+    TIME_WORDS,
+)
+from extractors.entities.normalize import norm
 from extractors.text import word_list
 
 __all__ = [
@@ -900,6 +907,9 @@ def strip_name(
             ):
                 s = e - len(rest)
                 continue
+            if titles and _is_demonym(word) and rest[:1].isupper():
+                s = e - len(rest)  # "l'Algérien Abdelhamid Abou Zeid" (people only)
+                continue
             if w in _DETERMINERS or (
                 titles and (w in _TITLE_WORDS or (w in _MODIFIER_WORDS and _title_follows(rest)))
             ):
@@ -914,6 +924,48 @@ def strip_name(
                 continue  # a title alone ("Col.")
             out.append((s, e, had_title))
     return out
+
+
+_DEMONYM_SHAPE = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:ien|ienne|iens|iennes|ian|ians)$")
+
+
+def _is_demonym(word: str) -> bool:
+    """ "Algérien", "Mauritanian", "l'Ivoirien": a nationality before a person's name."""
+    bare = re.sub(r"^[lL]['’]", "", word)
+    return norm(bare) in DEMONYMS or bool(_DEMONYM_SHAPE.fullmatch(bare))
+
+
+# particles inside person names: "Iyad Ag Ghaly", "Sanda Ould Bouamama", "Abou al-Baraa"
+_NAME_PARTICLE = r"(?:ag|Ag|ould|Ould|ben|Ben|bin|ibn|al|Al|el|El|ould|dit|de|van|von)"
+_PERSON_RUN = re.compile(
+    rf"(?<![\w'’\-]){CAP}(?:[ \t]+(?:{_NAME_PARTICLE}[ \t]+|{_NAME_PARTICLE}-)?{CAP}){{1,4}}"
+)
+
+
+def given_name_person(name: str) -> bool:
+    """A person's name by its shape: two or more capitalised words, the first a given name
+    ("Soumaïla Cissé", "Almahdi Ag Mohamed"), whatever the model's label said."""
+    words = name.split()
+    if len(words) < 2 or name.isupper():
+        return False
+    first = norm(words[0]).split(" ")[0]  # "Jean-Yves" -> "jean"
+    if first not in GIVEN_NAMES:
+        return False
+    return all(w[:1].isupper() or re.fullmatch(_NAME_PARTICLE + r"(?:-\S+)?", w) for w in words)
+
+
+def person_name_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Runs of capitalised words that start with a given name: people the model missed
+    ("said Seydou Dembélé, a hotel security guard") or cut ("Sanda Ould Bouamama")."""
+    for m in _PERSON_RUN.finditer(text):
+        words = m.group().split()
+        # the run may start before the name: "Présidentielle Soumaïla Cissé"
+        for i in range(len(words) - 1):
+            rest = " ".join(words[i:])
+            if given_name_person(rest):
+                start = m.start() + m.group().index(words[i])
+                yield start, m.end()
+                break
 
 
 def _title_follows(rest: str) -> bool:
