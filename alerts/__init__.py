@@ -1,17 +1,19 @@
-"""Rendering and delivery of alerts (email, Slack) from the `alerts` outbox table.
+"""Rendering and delivery of alerts from the `alerts` outbox table.
 
-    digest.py         the data a message shows (Digest, AlertItem, ArticleRef), grouping
-    render_email.py   a digest as an email: plain text + HTML, subject, Message-ID
-    render_slack.py   a digest as Block Kit payloads, split to Slack's limits, escaped
+    digest.py         the data a message shows (Digest, AlertItem, ArticleRef), grouping;
+                      items made from the outbox's plain rows (item_from_row)
+    channels/         one module per channel (its settings section, renderer and sender),
+                      registered in channels/__init__.py: email_channel.py (SMTP),
+                      slack_channel.py (incoming webhook); spec.py says what a channel is
+    credentials.py    a channel's secrets, from environment variables or Prefect Secret blocks
     charts.py         the map of towns and the timeline (matplotlib): PNG for the email
                       digest and the run summary, SVG for `mali-monitor report`
-    smtp_sender.py    SmtpSender: smtplib, TLS none | starttls | ssl, optional login
-    slack_sender.py   SlackSender: slack_sdk WebhookClient, bounded 429/5xx retries
-    senders.py        the AlertSender protocol; real senders built from the settings, their
-                      secrets read from environment variables or Prefect Secret blocks
     delivery.py       deliver_pending (the flow's entry point), DeliveryReport, test alerts
     errors.py         DeliveryError, and the redaction of secrets from error text
     hosts.py          is_loopback_host: where plain SMTP login and http:// webhooks may go
+    senders.py        AlertSender and build_sender under their former names
 
-Every SQL statement about alerts is in `warehouse.outbox`.
+Every SQL statement about alerts is in `warehouse.outbox`, which imports nothing from here.
+Nothing here imports `flows`: flows.settings reads each channel's section with the channel's
+own settings model.
 """

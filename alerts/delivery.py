@@ -25,24 +25,19 @@ Call it outside any transaction, so that each mark is committed as soon as it is
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
-from alerts import render_email, render_slack
-from alerts.digest import Digest, build_digest, make_article, make_item
+from alerts.channels import CHANNELS, ChannelSections, build_sender
+from alerts.channels.spec import AlertSender, one_message, text_preview
+from alerts.digest import AlertItem, Digest, build_digest, item_from_row, make_article, make_item
 from alerts.errors import DeliveryError
-from alerts.senders import AlertSender, build_sender
 from warehouse import outbox
-
-if TYPE_CHECKING:
-    from flows.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,31 +45,21 @@ log = logging.getLogger(__name__)
 # --- channels: how a digest is cut into messages, and previewed -------------------------
 
 
-def _email_preview(digest: Digest) -> str:
-    return f"Subject: {render_email.subject(digest)}\n\n{render_email.plain_text(digest)}"
-
-
-def _slack_preview(digest: Digest) -> str:
-    return json.dumps(render_slack.render_payloads(digest), ensure_ascii=False, indent=2)
-
-
-SPLITTERS: dict[str, Callable[[Digest], list[Digest]]] = {
-    "email": lambda digest: [digest],
-    "slack": render_slack.split_digest,
-}
-PREVIEWS: dict[str, Callable[[Digest], str]] = {
-    "email": _email_preview,
-    "slack": _slack_preview,
-}
-
-
 def split_for_channel(digest: Digest) -> list[Digest]:
-    """One Digest per message the channel will send."""
-    return SPLITTERS.get(digest.channel, lambda d: [d])(digest)
+    """One Digest per message the channel will send (the whole digest for a channel that
+    is not registered: a sender given by a caller)."""
+    channel = CHANNELS.get(digest.channel)
+    return (channel.split if channel else one_message)(digest)
 
 
 def preview(digest: Digest) -> str:
-    return PREVIEWS.get(digest.channel, _email_preview)(digest)
+    channel = CHANNELS.get(digest.channel)
+    return (channel.preview if channel else text_preview)(digest)
+
+
+def alert_items(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[str]) -> list[AlertItem]:
+    """What a digest shows about these alerts, read from the outbox."""
+    return [item_from_row(row) for row in outbox.alert_rows(con, alert_ids)]
 
 
 # --- the report --------------------------------------------------------------------------
@@ -208,7 +193,7 @@ def _deliver_channel(
         batches.append((due, False))
     down = False
     for alert_ids, interrupted in batches:
-        digest = build_digest(channel, outbox.alert_items(con, alert_ids), run_id=run_id)
+        digest = build_digest(channel, alert_items(con, alert_ids), run_id=run_id)
         for part in split_for_channel(digest):
             if dry_run:
                 report.rendered.append(RenderedDigest(channel, part, preview(part)))
@@ -292,10 +277,11 @@ def example_digest(channel: str, now: datetime | None = None) -> Digest:
     return build_digest(channel, [actor, town], run_id=None, test=True)
 
 
-def send_test_alert(channel: str, settings: Settings) -> str:
-    """Send an example digest through a channel as configured; return what was done.
-    Raises DeliveryError (secret-free) when the channel is not configured or fails."""
-    sender = build_sender(channel, settings.alerts)
+def send_test_alert(channel: str, alerts: ChannelSections) -> str:
+    """Send an example digest through a channel as configured in `alerts` (the `[alerts]`
+    settings); return what was done. Raises DeliveryError (secret-free) when the channel is
+    not configured or fails."""
+    sender = build_sender(channel, alerts)
     digest = example_digest(channel)
     for part in split_for_channel(digest):
         sender.send(part)

@@ -1,5 +1,6 @@
-"""What a digest says, as plain data: built from the warehouse by one query
-(`warehouse.outbox.alert_items`) and rendered by `render_email` and `render_slack`.
+"""What a digest says, as plain data: built from the rows of one warehouse query
+(`warehouse.outbox.alert_rows`, made items by `item_from_row`) and rendered by each channel
+(`alerts.channels`).
 
 A digest is one message on one channel: the new actors and the new towns of a run, each with
 its evidence (the article, the sentence, how many articles and sources named it in that run).
@@ -18,7 +19,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from warehouse.outbox import AlertRow
 
 KINDS = ("actor", "town")
 KIND_TITLES = {"actor": "Actors", "town": "Towns"}
@@ -197,6 +202,31 @@ def make_article(
         url=safe_url(url),
         source=single_line(source, 100) or "unknown source",
         published_at=published_at,
+    )
+
+
+def item_from_row(row: AlertRow) -> AlertItem:
+    """An alert as the warehouse stored it, made fit for a message."""
+    article = (
+        make_article(row.article_id, row.title, row.url, row.source, row.published_at)
+        if row.article_id
+        else None
+    )
+    return make_item(
+        alert_id=row.alert_id,
+        entity_id=row.entity_id,
+        kind=row.kind or "actor",
+        subtype=row.subtype,
+        name=row.name or row.entity_id,
+        article=article,
+        surface=row.surface,
+        sentence=row.sentence,
+        article_count=row.article_count,
+        source_count=row.source_count,
+        region=row.region,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        country_code=row.country_code,
     )
 
 

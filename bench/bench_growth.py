@@ -221,9 +221,9 @@ def part_run(db: Path, replay_root: Path) -> dict:
 
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
-        "wall_s": wall, "prefect_s": prefect_s, "articles_new": summary["articles_new"],
-        "duplicates": summary["duplicates"], "entities_new": summary["entities_new"],
-        "errors": summary["errors"], "stored_after": stored,
+        "wall_s": wall, "prefect_s": prefect_s, "articles_new": summary.articles_new,
+        "duplicates": summary.duplicates, "entities_new": summary.entities_new,
+        "errors": summary.errors, "stored_after": stored,
         "peak_rss_mb": peak_rss_mb(), "rss_before_run_mb": rss_before,
         "children_peak_rss_mb": children,
         "busy": dict(timings.busy), "cpu": dict(timings.cpu),

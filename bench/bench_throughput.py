@@ -97,8 +97,8 @@ def part_pipeline(replay_root: Path, args: argparse.Namespace) -> dict:
         "wall_s": wall,
         "process_cpu_s": process_cpu,
         "helpers_cpu_s": helpers_cpu,
-        "articles_new": summary["articles_new"],
-        "summary_errors": summary["errors"],
+        "articles_new": summary.articles_new,
+        "summary_errors": summary.errors,
         "counts": counts,
         "slack_posts": posts,
         "table": timings.table(

@@ -33,21 +33,22 @@ WEBHOOK_ENV = "MALI_BENCH_SLACK_WEBHOOK"
 
 
 class WebhookSink:
-    """The demo's Slack-style webhook on 127.0.0.1 (flows.demo.WebhookSink), exported in the
-    environment variable the bench config names while the block runs."""
+    """The Slack-style webhook stand-in on 127.0.0.1 (flows.standins.WebhookStandIn, the
+    demo's and the tests'), exported in the environment variable the bench config names
+    while the block runs."""
 
     def __init__(self) -> None:
-        from flows.demo import WebhookSink as DemoWebhook
+        from flows.standins import WebhookStandIn
 
-        self._hook = DemoWebhook()
+        self._hook = WebhookStandIn()
 
     @property
     def posts(self) -> int:
-        return len(self._hook.payloads)
+        return len(self._hook.accepted)
 
     @property
     def url(self) -> str:
-        return self._hook.url
+        return self._hook.url()
 
     def __enter__(self) -> WebhookSink:
         self._hook.start()

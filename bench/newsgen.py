@@ -869,7 +869,7 @@ def check_distinct(replay: Replay, pairs: int = 3000, seed: int = 3) -> None:
         for i, t in enumerate(texts)
     ]
     outcome = index.mark(batch)
-    flagged = sum(1 for a in batch if a.duplicate_of)
+    flagged = sum(1 for mark in outcome.marks.values() if mark.duplicate_of)
     print(f"dedup at the defaults over all {len(texts)} pages: {flagged} flagged as copies "
           f"({len(outcome.signatures)} signed)")
 

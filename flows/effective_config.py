@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from alerts.channels import CHANNELS
 from flows.settings import (
     CONFIG_ENV,
     DB_ENV,
@@ -32,13 +33,6 @@ from flows.settings import (
 
 BUILT_IN = "default"
 BUNDLED = "bundled default configuration"
-
-# (what it is, the key naming its environment variable, the key naming its Secret block)
-SECRETS: tuple[tuple[str, str, str | None, str | None], ...] = (
-    ("alerts.email.username", "SMTP user name", "username_env", "username_block"),
-    ("alerts.email.password", "SMTP password", "password_env", "password_block"),
-    ("alerts.slack.webhook_url", "Slack webhook URL", "webhook_url_env", "webhook_url_block"),
-)
 
 
 @dataclass(frozen=True)
@@ -108,7 +102,8 @@ def effective_config(
         return file_label
 
     def walk(model: BaseModel, prefix: tuple[str, ...]) -> None:
-        for name in type(model).model_fields:
+        # fields, then sections read as extras ([alerts.<channel>], flows.settings)
+        for name in [*type(model).model_fields, *(model.model_extra or {})]:
             if not prefix and name == "source":
                 continue
             value = getattr(model, name)
@@ -125,14 +120,17 @@ def effective_config(
 
 
 def _secrets(settings: Settings) -> list[SecretStatus]:
-    sections = {"alerts.email": settings.alerts.email, "alerts.slack": settings.alerts.slack}
+    """Each registered channel's secrets (alerts.channels.spec.SecretKey): the names of
+    their variables and blocks, and whether each variable is set."""
     statuses = []
-    for key, what, env_key, block_key in SECRETS:
-        section = sections[key.rsplit(".", 1)[0]]
-        env = getattr(section, env_key) if env_key else None
-        block = getattr(section, block_key) if block_key else ""
-        status = ("set" if os.environ.get(env) else "not set") if env else "no variable named"
-        statuses.append(SecretStatus(key, what, env, status, block or ""))
+    for name, channel in CHANNELS.items():
+        section = settings.alerts.section(name)
+        for secret in channel.secrets:
+            env = getattr(section, secret.env_key) if secret.env_key else None
+            block = getattr(section, secret.block_key) if secret.block_key else ""
+            status = ("set" if os.environ.get(env) else "not set") if env else "no variable named"
+            statuses.append(SecretStatus(f"alerts.{name}.{secret.name}", secret.what, env,
+                                         status, block or ""))
     return statuses
 
 

@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from flows.run_summary import RunSummary, as_summary
+
 if TYPE_CHECKING:
     from warehouse.report_queries import RunMapData
 
@@ -178,104 +180,96 @@ def render(
     )
 
 
-def run_summary(summary: dict[str, Any], elapsed_s: float) -> str:
+def run_summary(summary: RunSummary | Mapping[str, Any], elapsed_s: float) -> str:
+    """What `mali-monitor run` prints after a run (a summary's dictionary form is read too)."""
+    s = as_summary(summary)
     lines = [
-        f"run {summary['run_id']} completed in {elapsed_s:.1f} s "
-        f"(warehouse {summary['warehouse']})",
-        f"  feeds polled   {summary['feeds_polled']} ({summary['not_modified']} unchanged)",
-        f"  entries seen   {summary['entries_seen']}",
-        f"  new articles   {summary['articles_new']}",
-        f"  duplicates     {summary['duplicates']}",
-        f"  skipped        {summary['skipped']} (off topic)",
-        f"  errors         {summary['errors']}",
+        f"run {s.run_id} completed in {elapsed_s:.1f} s (warehouse {s.warehouse})",
+        f"  feeds polled   {s.feeds_polled} ({s.not_modified} unchanged)",
+        f"  entries seen   {s.entries_seen}",
+        f"  new articles   {s.articles_new}",
+        f"  duplicates     {s.duplicates}",
+        f"  new entities   {s.entities_new}",
+        f"  skipped        {s.skipped} (off topic)",
+        f"  errors         {s.errors}",
     ]
-    if summary.get("in_doubt") or summary.get("deferred"):
-        lines.append(f"  in doubt       {summary.get('in_doubt', 0)} fetched so the page decides, "
-                     f"{summary.get('deferred', 0)} deferred to the next run (over the budget)")
-    if summary.get("mali_focused_feeds"):
-        lines.append("  Mali-focused   " + ", ".join(summary["mali_focused_feeds"]))
-    if summary.get("pages_retried") or summary.get("upgraded") or summary.get("gave_up"):
+    if s.in_doubt or s.deferred:
+        lines.append(f"  in doubt       {s.in_doubt} fetched so the page decides, "
+                     f"{s.deferred} deferred to the next run (over the budget)")
+    if s.mali_focused_feeds:
+        lines.append("  Mali-focused   " + ", ".join(s.mali_focused_feeds))
+    if s.pages_retried or s.upgraded or s.gave_up:
         lines.append(
-            f"  page retries   {summary.get('pages_retried', 0)} tried again, "
-            f"{summary.get('upgraded', 0)} summaries upgraded to their page, "
-            f"{summary.get('gave_up', 0)} given up"
+            f"  page retries   {s.pages_retried} tried again, "
+            f"{s.upgraded} summaries upgraded to their page, {s.gave_up} given up"
         )
-    if "entities_new" in summary:
-        lines.insert(5, f"  new entities   {summary['entities_new']}")
-    lines += _backed_off_lines(summary)
-    lines += [f"  feed failed    {f['feed_url']}: {f['error']}"
-              for f in summary.get("failed_feeds") or []]
-    alerts = summary.get("alerts") or {}
-    if alerts.get("text"):
-        lines += ["  " + line for line in alerts["text"].splitlines()]
-    if summary.get("read_copy"):
-        lines.append(f"  read copy      {summary['read_copy']}")
-    if summary.get("export"):
-        lines.append(f"  export         {summary['export']}")
-    if summary["errors"]:
+    lines += _backed_off_lines(s)
+    lines += [f"  feed failed    {f.feed_url}: {f.error}" for f in s.failed_feeds]
+    if s.alerts is not None and s.alerts.text:
+        lines += ["  " + line for line in s.alerts.text.splitlines()]
+    if s.read_copy:
+        lines.append(f"  read copy      {s.read_copy}")
+    if s.export:
+        lines.append(f"  export         {s.export}")
+    if s.errors:
         lines.append(
             f"  see them with: mali-monitor query \"select stage, url, error from fetch_errors "
-            f"where run_id = '{summary['run_id']}'\""
+            f"where run_id = '{s.run_id}'\""
         )
     return "\n".join(lines)
 
 
-def _backed_off_lines(summary: dict[str, Any]) -> list[str]:
-    backed_off = summary.get("backed_off_feeds") or []
-    if not backed_off:
+def _backed_off_lines(s: RunSummary) -> list[str]:
+    if not s.backed_off_feeds:
         return []
-    lines = [f"  backed off     {len(backed_off)} (failing feeds not polled this run)"]
+    lines = [f"  backed off     {len(s.backed_off_feeds)} (failing feeds not polled this run)"]
     lines += [
-        f"    {b['feed_url']}: {b['consecutive_failures']} failures, next poll at "
-        f"{b['next_poll_at']}"
-        for b in backed_off
+        f"    {b.feed_url}: {b.consecutive_failures} failures, next poll at {b.next_poll_at}"
+        for b in s.backed_off_feeds
     ]
     return lines
 
 
-def summary_markdown(summary: dict[str, Any]) -> str:
-    """The run summary as the markdown artifact Prefect shows."""
-    rows = [
-        ("feeds polled", summary["feeds_polled"]),
-        ("feeds unchanged (304)", summary["not_modified"]),
-        ("entries seen", summary["entries_seen"]),
-        ("new articles", summary["articles_new"]),
-        ("duplicates", summary["duplicates"]),
-        ("skipped (off topic)", summary["skipped"]),
-        ("errors", summary["errors"]),
+def summary_markdown(summary: RunSummary | Mapping[str, Any]) -> str:
+    """The run summary as the markdown artifact Prefect shows (a summary's dictionary form
+    is read too)."""
+    s = as_summary(summary)
+    rows: list[tuple[str, object]] = [
+        ("feeds polled", s.feeds_polled),
+        ("feeds unchanged (304)", s.not_modified),
+        ("entries seen", s.entries_seen),
+        ("new articles", s.articles_new),
+        ("duplicates", s.duplicates),
+        ("skipped (off topic)", s.skipped),
+        ("errors", s.errors),
+        ("feeds backed off", s.backed_off),
     ]
-    if "backed_off" in summary:
-        rows.append(("feeds backed off", summary["backed_off"]))
-    for key, label in (("pages_retried", "pages tried again"),
-                       ("upgraded", "summaries upgraded to their page"),
-                       ("gave_up", "entries given up")):
-        if summary.get(key):
-            rows.append((label, summary[key]))
-    if "in_doubt" in summary:
-        rows.append(("in doubt (fetched so the page decides)", summary["in_doubt"]))
-        rows.append(("in doubt, deferred to the next run", summary.get("deferred", 0)))
-    if "entities_new" in summary:
-        rows.append(("new entities", summary["entities_new"]))
-    alerts = summary.get("alerts") or {}
-    for key in ("sent", "failed", "capped"):
-        if key in alerts:
-            rows.append((f"alerts {key}", alerts[key]))
-    lines = [f"# mali-monitor run `{summary['run_id']}`", "", "| | |", "|---|---:|"]
+    for value, label in ((s.pages_retried, "pages tried again"),
+                         (s.upgraded, "summaries upgraded to their page"),
+                         (s.gave_up, "entries given up")):
+        if value:
+            rows.append((label, value))
+    rows.append(("in doubt (fetched so the page decides)", s.in_doubt))
+    rows.append(("in doubt, deferred to the next run", s.deferred))
+    rows.append(("new entities", s.entities_new))
+    if s.alerts is not None:
+        rows += [("alerts sent", s.alerts.sent), ("alerts failed", s.alerts.failed),
+                 ("alerts capped", s.alerts.capped)]
+    lines = [f"# mali-monitor run `{s.run_id}`", "", "| | |", "|---|---:|"]
     lines += [f"| {label} | {value} |" for label, value in rows]
-    by_feed = summary.get("errors_by_feed") or {}
-    if by_feed:
+    if s.errors_by_feed:
         lines += ["", "## Errors by feed", "", "| feed | errors |", "|---|---:|"]
-        lines += [f"| {feed} | {n} |" for feed, n in sorted(by_feed.items(), key=lambda x: -x[1])]
-    if summary.get("mali_focused_feeds"):
+        lines += [f"| {feed} | {n} |"
+                  for feed, n in sorted(s.errors_by_feed.items(), key=lambda x: -x[1])]
+    if s.mali_focused_feeds:
         lines += ["", "## Feeds treated as Mali-focused (learnt)", ""]
-        lines += [f"- {feed}" for feed in summary["mali_focused_feeds"]]
-    backed_off = summary.get("backed_off_feeds") or []
-    if backed_off:
+        lines += [f"- {feed}" for feed in s.mali_focused_feeds]
+    if s.backed_off_feeds:
         lines += ["", "## Feeds backed off", ""]
         lines += ["| feed | failures | next poll |", "|---|---:|---|"]
         lines += [
-            f"| {b['feed_url']} | {b['consecutive_failures']} | {b['next_poll_at']} |"
-            for b in backed_off
+            f"| {b.feed_url} | {b.consecutive_failures} | {b.next_poll_at} |"
+            for b in s.backed_off_feeds
         ]
     return "\n".join(lines) + "\n"
 

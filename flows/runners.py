@@ -1,11 +1,12 @@
-"""Where the parallel part of a run happens: the task runner chosen by `[run]`, and what each
-worker process keeps between tasks.
+"""Where the parallel part of a run happens: the task runner chosen by `[run]` (the one
+runner of a run: feed polls and page fetches both go to it), and what each worker process
+keeps between tasks.
 
-- `task_runner = "threads"` (the default): the fetch tasks (fetch, extract, clean, NER)
-  run on a `ThreadPoolTaskRunner` in the flow's process; with many pages to read, spaCy's
+- `task_runner = "threads"` (the default): the poll and fetch tasks (fetch, extract, clean,
+  NER) run on a `ThreadPoolTaskRunner` in the flow's process; with many pages to read, spaCy's
   NER goes to `ner_processes` helper processes (`ProcessNerModel`), because the threads of
   one process share one GIL and NER would otherwise hold it against everything else.
-- `task_runner = "dask"`: the fetch tasks run on prefect-dask's `DaskTaskRunner`, on a
+- `task_runner = "dask"`: the poll and fetch tasks run on prefect-dask's `DaskTaskRunner`, on a
   `LocalCluster` of `workers` processes bound to 127.0.0.1, or on the scheduler at
   `dask_address`; NER runs in the worker processes.
 
@@ -48,6 +49,7 @@ __all__ = [
     "ner_model_for",
     "open_task_runner",
     "release_process_resources",
+    "start_ner",
     "topic_filter_for",
 ]
 

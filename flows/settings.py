@@ -14,10 +14,21 @@ import tomllib
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
+from alerts.channels import CHANNELS, unknown_channel
+from alerts.channels.spec import ChannelSettings
 from extractors.backoff import BackoffPolicy, cron_interval
 from extractors.dedup import DedupSettings
 from extractors.entities.novelty import NoveltySettings
@@ -31,7 +42,6 @@ DB_ENV = "MALI_MONITOR_DB"
 LOCK_WAIT_ENV = "MALI_MONITOR_LOCK_WAIT_S"
 DEFAULT_CRON = "*/30 * * * *"
 LOCAL_CONFIG = "mali-monitor.toml"
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class ConfigError(Exception):
@@ -148,69 +158,106 @@ class EntitiesSection(_Section):
     min_mentions: int = Field(default=NoveltySettings.min_mentions, ge=1)
     alert_actors: bool = True
     alert_towns: bool = True
-
-
-def _env_name(value: str | None) -> str | None:
-    if value is not None and not _ENV_NAME.match(value):
-        raise ValueError("must be the NAME of an environment variable, not its value")
-    return value
-
-
-def _block_name(value: str) -> str:
-    """A Prefect block document name ("" = none): lowercase letters, digits and dashes."""
-    if value and not re.fullmatch(r"[a-z0-9-]+", value):
-        raise ValueError(
-            "must be the NAME of a Prefect Secret block (lowercase letters, digits and "
-            "dashes), not its value"
-        )
-    return value
-
-
-class EmailSection(_Section):
-    host: str = "localhost"
-    port: int = Field(default=25, gt=0, lt=65536)
-    tls: Literal["none", "starttls", "ssl"] = "none"
-    sender: str = "monitor@example.org"
-    recipients: list[str] = Field(default_factory=list)
-    # secrets: the environment variable first; when it is unset or empty, the Secret block
-    username_env: str | None = "MALI_MONITOR_SMTP_USER"
-    password_env: str | None = "MALI_MONITOR_SMTP_PASSWORD"
-    username_block: str = ""  # names of Prefect Secret blocks ("" = none)
-    password_block: str = ""
-    allow_insecure_auth: bool = False  # login with tls = "none" to a host not loopback
-    timeout_s: float = Field(default=30.0, gt=0, le=600)
-
-    _check_env = field_validator("username_env", "password_env")(
-        classmethod(lambda cls, v: _env_name(v))
+    # Towns in these countries (ISO 3166 alpha-2) are alerted; towns elsewhere are stored
+    # with their country and not alerted.
+    alert_countries: list[str] = Field(
+        default_factory=lambda: sorted(NoveltySettings.alert_countries)
     )
-    _check_block = field_validator("username_block", "password_block")(
-        classmethod(lambda cls, v: _block_name(v))
-    )
+    min_sources: int = Field(default=NoveltySettings.min_sources, ge=1)
 
-
-class SlackSection(_Section):
-    webhook_url_env: str = "MALI_MONITOR_SLACK_WEBHOOK"  # first; else the Secret block
-    webhook_url_block: str = ""  # name of a Prefect Secret block ("" = none)
-    timeout_s: float = Field(default=30.0, gt=0, le=600)
-
-    _check_env = field_validator("webhook_url_env")(classmethod(lambda cls, v: _env_name(v)))
-    _check_block = field_validator("webhook_url_block")(
-        classmethod(lambda cls, v: _block_name(v))
-    )
+    @field_validator("alert_countries")
+    @classmethod
+    def _country_codes(cls, value: list[str]) -> list[str]:
+        codes = [v.strip().upper() for v in value]
+        bad = [v for v in codes if not re.fullmatch(r"[A-Z]{2}", v)]
+        if bad:
+            raise ValueError(
+                f"not ISO 3166 two-letter country codes: {', '.join(bad)} (Mali is \"ML\")"
+            )
+        return codes
 
 
 class AlertsSection(_Section):
-    channels: list[Literal["email", "slack"]] = Field(default_factory=list)
+    """`[alerts]`: the keys every channel shares, and one `[alerts.<name>]` section per
+    registered channel (alerts.channels), read by that channel's own settings model. A
+    section left out of the file has its defaults; an unknown one is refused. Read a section
+    as `alerts.section("email")` (typed) or `alerts.email`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)  # the channels' sections, below
+
+    channels: list[str] = Field(default_factory=list)  # registered channel names
     max_attempts: int = Field(default=10, ge=1, le=1000)  # then an alert stays failed
     dry_run: bool = False  # render the digests, send and mark nothing
-    email: EmailSection = Field(default_factory=EmailSection)
-    slack: SlackSection = Field(default_factory=SlackSection)
 
-    @model_validator(mode="after")
-    def _recipients(self) -> AlertsSection:
-        if "email" in self.channels and not self.email.recipients:
-            raise ValueError("channel 'email' needs [alerts.email] recipients = [...]")
-        return self
+    @field_validator("channels")
+    @classmethod
+    def _registered(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in CHANNELS:
+                raise ValueError(unknown_channel(name))
+        return names
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _channel_sections(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Each registered channel's section validated by its model (defaults when absent),
+        its errors reported at `alerts.<name>.<key>` like those of any other section."""
+        if not isinstance(data, dict):
+            return handler(data)
+        errors: list[InitErrorDetails] = []
+        sections: dict[str, ChannelSettings] = {}
+        for name, channel in CHANNELS.items():
+            try:
+                sections[name] = channel.settings.model_validate(data.get(name, {}))
+            except ValidationError as e:
+                errors += _relocated(e, (name,))
+        errors += [
+            {"type": "extra_forbidden", "loc": (key,), "input": value}
+            for key, value in data.items()
+            if key not in cls.model_fields and key not in CHANNELS
+        ]
+        common = {k: v for k, v in data.items() if k in cls.model_fields}
+        try:
+            alerts = handler(common)
+        except ValidationError as e:
+            errors = _relocated(e, ()) + errors
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        alerts.__pydantic_extra__.update(sections)
+        for name in alerts.channels:
+            sections[name].check_enabled()  # ValueError: reported at `alerts`
+        return alerts
+
+    def section(self, name: str) -> ChannelSettings:
+        """The `[alerts.<name>]` section of a registered channel."""
+        found = (self.model_extra or {}).get(name)
+        if not isinstance(found, ChannelSettings):
+            raise KeyError(f"no [alerts.{name}] section: {unknown_channel(name)}")
+        return found
+
+    def secret_env_names(self) -> set[str]:
+        """The environment variables the channels' sections name for their secrets."""
+        names = set()
+        for name, channel in CHANNELS.items():
+            section = self.section(name)
+            for secret in channel.secrets:
+                value = getattr(section, secret.env_key) if secret.env_key else None
+                if value:
+                    names.add(value)
+        return names
+
+    if TYPE_CHECKING:  # `alerts.email`: a channel's section, found at run time by pydantic
+
+        def __getattr__(self, name: str) -> Any: ...
+
+
+def _relocated(error: ValidationError, prefix: tuple[str | int, ...]) -> list[InitErrorDetails]:
+    """The problems of a validation, each at `prefix` + its own place, to raise again."""
+    return [
+        {"type": problem["type"], "loc": (*prefix, *problem["loc"]), "input": problem["input"],
+         "ctx": problem.get("ctx", {})}
+        for problem in error.errors()
+    ]
 
 
 class RunSection(_Section):
@@ -304,6 +351,8 @@ class Settings(_Section):
             min_mentions=e.min_mentions,
             alert_actors=e.alert_actors,
             alert_towns=e.alert_towns,
+            alert_countries=frozenset(e.alert_countries),
+            min_sources=e.min_sources,
         )
 
     def alias_file(self) -> Path | None:

@@ -48,6 +48,7 @@ def initialise(
     with opened(db_path, create=True) as con:
         applied = migrate(con)
         marked = signatures.load_index(con, dedup).mark(seeds)
+        seeds = marked.apply(seeds)
         writes = _baseline_entities(con, seeds, alias_file) if extract_entities else None
         with transaction(con):
             added = store.insert_articles(con, seeds)

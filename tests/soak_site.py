@@ -7,9 +7,9 @@
   (bench/newsgen.py, two English, two French); new entries appear every run, conditional GET
   (ETag / 304) when nothing changed; some pages answer 500 or stall past the fetch timeout
   and then recover; one feed answers 500 for three runs and then recovers;
-- an SMTP server (aiosmtpd, tests/test_alerts_support.py) that is down for three runs of
+- an SMTP server (aiosmtpd, tests/alert_standins.py) that is down for three runs of
   every cycle, then up;
-- a Slack incoming-webhook stand-in (tests/test_alerts_support.py) that answers 500 for one
+- a Slack incoming-webhook stand-in (tests/alert_standins.py) that answers 500 for one
   run of every cycle.
 
 What changes is driven by a *phase* = the number of the run under way. The driver advances it
@@ -52,10 +52,10 @@ for _path in (ROOT, ROOT / "tests", ROOT / "bench"):
         sys.path.insert(0, str(_path))
 
 import duckdb  # noqa: E402
+from alert_standins import SlackWebhook, SmtpServer, free_port  # noqa: E402
 from faults.hostile_server import HostileServer, Request, respond, stall_then  # noqa: E402
 from faults.support import config_toml  # noqa: E402
 from newsgen import Outlet, Story, build_outlets, render_feed, render_page  # noqa: E402
-from test_alerts_support import SlackWebhook, SmtpServer, free_port  # noqa: E402
 
 CYCLE = 10  # runs; the faults below repeat every cycle
 FETCH_TIMEOUT_S = 4
@@ -397,8 +397,8 @@ class SoakResult:
     interval_minutes: float
     workdir: Path
     records: list[RunRecord] = field(default_factory=list)
-    emails: list[Any] = field(default_factory=list)  # test_alerts_support.Received
-    slack_hits: list[Any] = field(default_factory=list)  # test_alerts_support.WebhookHit
+    emails: list[Any] = field(default_factory=list)  # alert_standins.Received
+    slack_hits: list[Any] = field(default_factory=list)  # alert_standins.WebhookHit
     published: int = 0
     published_paths: list[str] = field(default_factory=list)
     published_faults: dict[str, int] = field(default_factory=dict)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_alerts_support import SlackWebhook, SmtpServer, free_port, parts
+from alert_standins import SlackWebhook, SmtpServer, free_port, parts
 
 from flows.cli import main
 from flows.settings import ConfigError, load_settings

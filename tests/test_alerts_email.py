@@ -7,8 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
-from test_alerts_support import (
+from alert_standins import (
     NOW,
     RUN,
     SmtpServer,
@@ -28,12 +27,12 @@ from test_alerts_support import (
     standard_findings,
     warehouse,
 )
+from pydantic import SecretStr
 
-from alerts.delivery import deliver_pending, example_digest
+from alerts.channels.email_channel import SmtpSender, build_message, plain_text
+from alerts.delivery import alert_items, deliver_pending, example_digest
 from alerts.digest import build_digest
 from alerts.errors import DeliveryError
-from alerts.render_email import build_message, plain_text
-from alerts.smtp_sender import SmtpSender
 from warehouse import outbox
 
 RECIPIENTS = ["analyst@example.org", "desk@example.org"]
@@ -92,7 +91,7 @@ def test_a_new_town_with_coordinates_is_shown_on_an_inline_map(db_path: Path) ->
     alternative); the HTML shows the image by its Content-ID; the plain text has no map."""
     with SmtpServer() as server, warehouse(db_path) as con:
         ids = standard_findings(con)
-        digest = build_digest("email", outbox.alert_items(con, ids), run_id=RUN)
+        digest = build_digest("email", alert_items(con, ids), run_id=RUN)
         report = deliver_pending(
             con, [smtp_sender(server.port)], run_id=RUN, max_attempts=10, now=NOW
         )
@@ -126,7 +125,7 @@ def test_no_map_without_a_town_with_coordinates(db_path: Path) -> None:
         add_mention(con, "a1", "e-town", "Nowhere-Kanda", "They fled Nowhere-Kanda.", 10)
         outbox.create_alerts(con, [("e-actor", "a1"), ("e-town", "a1")], ["email"], NOW)
         con.execute("COMMIT")
-        digest = build_digest("email", outbox.alert_items(con, list(alert_rows(con))), run_id=RUN)
+        digest = build_digest("email", alert_items(con, list(alert_rows(con))), run_id=RUN)
     assert [i.kind for i in digest.items] == ["actor", "town"]
     message = build_message(digest, sender="monitor@example.org", recipients=RECIPIENTS,
                             now=NOW)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_alerts_support import (
+from alert_standins import (
     NOW,
     RUN,
     add_article,
@@ -16,7 +16,7 @@ from test_alerts_support import (
     warehouse,
 )
 
-from alerts.delivery import deliver_pending
+from alerts.delivery import alert_items, deliver_pending
 from alerts.digest import Digest
 from alerts.errors import DeliveryError
 from warehouse import outbox
@@ -73,7 +73,7 @@ def test_create_alerts_joins_the_callers_transaction(db_path: Path) -> None:
 def test_one_query_gathers_the_evidence(db_path: Path) -> None:
     with warehouse(db_path) as con:
         ids = standard_findings(con)
-        items = {i.name: i for i in outbox.alert_items(con, ids)}
+        items = {i.name: i for i in alert_items(con, ids)}
 
     katiba, boni = items["Katiba Test"], items["Boni"]
     assert (katiba.kind, katiba.subtype) == ("actor", "armed_group")

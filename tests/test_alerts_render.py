@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts import render_email, render_slack
+from alerts.channels import email_channel, slack_channel
+from alerts.channels.slack_channel import MAX_BLOCKS, MAX_SECTION_CHARS, escape, render_payloads
 from alerts.digest import AlertItem, build_digest, make_article, make_item
-from alerts.render_slack import MAX_BLOCKS, MAX_SECTION_CHARS, escape, render_payloads
 
 WHEN = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -40,7 +40,7 @@ def test_short_items_are_split_at_50_blocks_in_order_and_none_dropped() -> None:
         if b["type"] == "section" and (m := re.match(r"\*(Name \d{4})\*", b["text"]["text"]))
     ]
     assert shown == [i.name for i in digest.items]
-    parts = render_slack.split_digest(digest)
+    parts = slack_channel.split_digest(digest)
     assert sum(len(p.items) for p in parts) == 130
     assert len({p.digest_id for p in parts}) == len(parts)
     assert [p.part for p in parts] == list(range(1, len(parts) + 1))
@@ -49,11 +49,11 @@ def test_short_items_are_split_at_50_blocks_in_order_and_none_dropped() -> None:
 def test_a_hostile_item_is_shortened_visibly_to_fit_a_section() -> None:
     bad = item(1, name="&" * 500, title="<" * 500, sentence="<" * 2000,
                url="https://x.example/" + "&" * 1900)
-    text = render_slack.item_text(bad)
+    text = slack_channel.item_text(bad)
     assert len(text) <= MAX_SECTION_CHARS and "…" in text
     assert "<" not in text.replace("<https://", "")  # only our own link, if any
     payloads = render_payloads(build_digest("slack", [bad] * 1))
-    assert render_slack.limit_problems(payloads[0]) == []
+    assert slack_channel.limit_problems(payloads[0]) == []
 
 
 @given(st.text())
@@ -87,13 +87,13 @@ def test_any_text_gives_an_email_with_our_markup_only_and_one_subject_line(
     name: str, title: str, sentence: str
 ) -> None:
     digest = build_digest("email", [item(1, name=name, title=title, sentence=sentence)])
-    message = render_email.build_message(
+    message = email_channel.build_message(
         digest, sender="monitor@example.org", recipients=["analyst@example.org"]
     )
     assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
     assert message["To"] == "analyst@example.org" and message["Bcc"] is None
     parser = _Tags()
-    parser.feed(render_email.html_text(digest))
+    parser.feed(email_channel.html_text(digest))
     assert parser.tags <= OUR_TAGS
     article = digest.items[0].article
-    assert article is not None and article.title in render_email.plain_text(digest)
+    assert article is not None and article.title in email_channel.plain_text(digest)

@@ -8,17 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_alerts_support import (
+from alert_standins import (
     SlackWebhook,
     SmtpServer,
     authenticator,
     leaked,
 )
 
+from alerts.channels import build_sender
 from alerts.delivery import example_digest
 from alerts.errors import MAX_ERROR_CHARS, DeliveryError, Redactor, login_redactor, url_redactor
 from alerts.hosts import is_loopback_host
-from alerts.senders import build_sender
 from flows.cli import main
 from flows.settings import ConfigError, load_settings
 
@@ -251,8 +251,8 @@ def test_secrets_from_environment_variables_need_no_prefect_api() -> None:
 def test_a_webhook_url_with_a_login_is_refused_and_its_password_never_shown() -> None:
     from pydantic import SecretStr
 
+    from alerts.channels.slack_channel import SlackSender
     from alerts.errors import DeliveryError, url_redactor
-    from alerts.slack_sender import SlackSender
 
     url = "https://alerts:S3cretPassw0rd@hooks.example.org/hook"
     with pytest.raises(DeliveryError) as info:

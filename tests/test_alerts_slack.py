@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
-from test_alerts_support import (
+from alert_standins import (
     NOW,
     RUN,
     SlackWebhook,
@@ -27,17 +26,18 @@ from test_alerts_support import (
     standard_findings,
     warehouse,
 )
+from pydantic import SecretStr
 
-from alerts.delivery import deliver_pending, example_digest
-from alerts.errors import DeliveryError
-from alerts.render_slack import (
+from alerts.channels.slack_channel import (
     MAX_BLOCKS,
     MAX_HEADER_CHARS,
     MAX_MESSAGE_CHARS,
     MAX_SECTION_CHARS,
+    SlackSender,
     limit_problems,
 )
-from alerts.slack_sender import SlackSender
+from alerts.delivery import deliver_pending, example_digest
+from alerts.errors import DeliveryError
 from warehouse import outbox
 
 

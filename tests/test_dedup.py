@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -23,6 +24,7 @@ from extractors.articles import article_from_seed
 from extractors.dedup import (
     DedupSettings,
     DuplicateIndex,
+    DuplicateMark,
     band_params,
 )
 from extractors.fingerprints import content_hash
@@ -273,8 +275,8 @@ def seed_articles() -> list[Article]:
 
 def save(con: duckdb.DuckDBPyConnection, index: DuplicateIndex, batch: Sequence[Article]) -> None:
     marked = index.mark(batch)
-    store.save_batch(con, run_id="r1", articles=batch, entry_keys=[], skipped=[], errors=[],
-                     signatures=marked.signatures)
+    store.save_batch(con, run_id="r1", articles=marked.apply(batch), entry_keys=[], skipped=[],
+                     errors=[], signatures=marked.signatures)
 
 
 @pytest.fixture
@@ -292,7 +294,8 @@ def con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def test_the_five_seeds_are_not_duplicates_of_each_other() -> None:
     seeds = seed_articles()
     outcome = DuplicateIndex().mark(seeds)
-    assert [s.duplicate_of for s in seeds] == [None] * 5
+    assert [s.duplicate_of for s in outcome.apply(seeds)] == [None] * 5
+    assert list(outcome.marks) == [s.article_id for s in seeds]
     assert outcome.duplicates == 0 and len(outcome.signatures) == 5
 
 
@@ -302,8 +305,9 @@ def test_a_reprint_of_each_seed_is_a_near_copy_of_that_seed() -> None:
     index.mark(seeds)
     reprints = [make_article(f"r{i}", reprint_text(s.text, 5, seed=i)) for i, s in enumerate(seeds)]
     outcome = index.mark(reprints)
-    assert [r.duplicate_of for r in reprints] == [s.article_id for s in seeds]
-    assert all(0.75 <= (r.similarity or 0) < 1.0 for r in reprints)
+    marked = outcome.apply(reprints)
+    assert [r.duplicate_of for r in marked] == [s.article_id for s in seeds]
+    assert all(0.75 <= (r.similarity or 0) < 1.0 for r in marked)
     assert (outcome.exact, outcome.near) == (0, 5)
 
 
@@ -313,16 +317,16 @@ def test_a_reprint_of_each_seed_is_a_near_copy_of_that_seed() -> None:
 @pytest.mark.parametrize("pair", SAME_EVENT_PAIRS, ids=["kidal", "segou-fr", "gao"])
 def test_two_reports_of_one_event_are_not_duplicates(pair: tuple[str, str]) -> None:
     first, second = make_article("a", pair[0]), make_article("b", pair[1], minutes=1)
-    DuplicateIndex().mark([first, second])
-    assert second.duplicate_of is None and second.similarity is None
+    outcome = DuplicateIndex().mark([first, second])
+    assert outcome.marks[second.article_id] == DuplicateMark(None, None)
     assert exact_jaccard(*pair, DedupSettings.shingle_size) < 0.1  # far below the threshold
 
 
 @pytest.mark.parametrize("pair", SHORT_SUMMARIES, ids=["en", "fr"])
 def test_short_summaries_sharing_phrases_are_not_duplicates(pair: tuple[str, str]) -> None:
     first, second = make_article("a", pair[0]), make_article("b", pair[1], minutes=1)
-    DuplicateIndex().mark([first, second])
-    assert second.duplicate_of is None
+    outcome = DuplicateIndex().mark([first, second])
+    assert outcome.marks[second.article_id].duplicate_of is None
     assert len(tokens(pair[0])) < DedupSettings.min_tokens
 
 
@@ -332,7 +336,8 @@ def test_a_short_text_matches_only_an_exact_copy() -> None:
     batch = [make_article("a", summary), make_article("b", edited),
              make_article("c", summary.upper() + "!")]  # same normalised text
     outcome = DuplicateIndex().mark(batch)
-    assert [(a.duplicate_of, a.similarity) for a in batch] == [(None, None), (None, None),
+    assert [(a.duplicate_of, a.similarity) for a in outcome.apply(batch)] == [(None, None),
+                                                                              (None, None),
                                                                ("a", 1.0)]
     assert (outcome.exact, outcome.near) == (1, 0)
 
@@ -350,10 +355,42 @@ def test_in_batch_copies_point_to_the_first_article_of_the_batch() -> None:
         make_article("copy-of-copy", reprint_text(text, 8, seed=2)),
     ]
     outcome = DuplicateIndex().mark(batch)
-    assert [a.duplicate_of for a in batch] == [None, "orig", None, "orig", "orig"]
-    assert batch[3].similarity == 1.0
+    marked = outcome.apply(batch)
+    assert [a.duplicate_of for a in marked] == [None, "orig", None, "orig", "orig"]
+    assert marked[3].similarity == 1.0
     assert (outcome.exact, outcome.near) == (1, 2)
     assert [s.article_id for s in outcome.signatures] == [a.article_id for a in batch]
+
+
+def test_marking_returns_decisions_and_leaves_the_articles_as_they_were() -> None:
+    seed = seed_articles()[0]
+    copy = make_article("copy", reprint_text(seed.text, 5, seed=1))
+    index = DuplicateIndex()
+    index.mark([seed])
+    outcome = index.mark([copy])
+    assert copy.duplicate_of is None and copy.similarity is None  # not written into
+    mark = outcome.marks["copy"]
+    assert mark.duplicate_of == seed.article_id and 0.75 <= (mark.similarity or 0) < 1.0
+    (marked,) = outcome.apply([copy])
+    assert marked is not copy and (marked.duplicate_of, marked.similarity) == (
+        mark.duplicate_of, mark.similarity)
+    assert outcome.apply([seed]) == [seed]  # no mark (already indexed): the same object
+    assert outcome.apply([seed])[0] is seed
+
+
+def test_an_upgrade_is_never_a_copy_of_its_own_summary() -> None:
+    seeds = seed_articles()
+    index = DuplicateIndex()
+    index.mark(seeds[:2])
+    own = replace(seeds[0], text=seeds[0].text + "\n\nOne more paragraph of the page.",
+                  content_hash="page-of-seed-0")
+    copy_of_other = make_article(seeds[0].article_id, reprint_text(seeds[1].text, 5, seed=3))
+    outcome = index.mark_upgrades([own])
+    assert outcome.marks == {own.article_id: DuplicateMark(None, None)}
+    assert (outcome.exact, outcome.near, len(outcome.signatures)) == (0, 0, 1)
+    outcome = index.mark_upgrades([copy_of_other])
+    assert outcome.marks[copy_of_other.article_id].duplicate_of == seeds[1].article_id
+    assert copy_of_other.duplicate_of is None  # not written into
 
 
 def test_copies_of_copies_point_to_the_earliest_original() -> None:
@@ -361,10 +398,12 @@ def test_copies_of_copies_point_to_the_earliest_original() -> None:
     index = DuplicateIndex()
     index.mark(seeds[:1])
     copy = make_article("copy", reprint_text(seeds[0].text, 5, seed=1))
-    index.mark([copy])
+    (copy,) = index.mark([copy]).apply([copy])
     exact_of_copy = make_article("exact-of-copy", copy.text)
     near_of_copy = make_article("near-of-copy", reprint_text(copy.text, 5, seed=9))
-    index.mark([exact_of_copy, near_of_copy])
+    exact_of_copy, near_of_copy = index.mark([exact_of_copy, near_of_copy]).apply(
+        [exact_of_copy, near_of_copy]
+    )
     assert copy.duplicate_of == seeds[0].article_id
     assert exact_of_copy.duplicate_of == near_of_copy.duplicate_of == seeds[0].article_id
     assert exact_of_copy.similarity == 1.0
@@ -488,8 +527,8 @@ def test_a_batch_with_one_canonical_url_twice_stores_one_row_and_signature(
     batch = [make_article("same", text), make_article("same", text + " More.")]
     index = signatures.load_index(con)
     marked = index.mark(batch)
-    saved = store.save_batch(con, run_id="r1", articles=batch, entry_keys=[], skipped=[],
-                             errors=[], signatures=marked.signatures)
+    saved = store.save_batch(con, run_id="r1", articles=marked.apply(batch), entry_keys=[],
+                             skipped=[], errors=[], signatures=marked.signatures)
     assert (saved.articles_new, saved.duplicates) == (1, 0)
     assert signatures.signature_count(con) == 1
 
@@ -513,8 +552,8 @@ def test_old_articles_are_signed_once_and_re_signed_after_a_settings_change(
     assert {k: after[k] for k in before} == before  # arrival order kept
     assert con.execute("SELECT DISTINCT shingle_size FROM article_signatures").fetchall() == [(4,)]
     reprint = make_article("r", reprint_text(seeds[2].text, 5, seed=1))
-    signatures.load_index(con, changed).mark([reprint])
-    assert reprint.duplicate_of == seeds[2].article_id
+    outcome = signatures.load_index(con, changed).mark([reprint])
+    assert outcome.marks[reprint.article_id].duplicate_of == seeds[2].article_id
 
 
 def test_story_copies_lists_each_original_with_its_copies(

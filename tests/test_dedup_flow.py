@@ -61,7 +61,7 @@ def test_reprints_of_the_seeds_are_copies_of_their_seed(
 
     summary = ingest(str(config_file), str(db_path), [feed])
 
-    assert (summary["articles_new"], summary["duplicates"]) == (0, 5)
+    assert (summary.articles_new, summary.duplicates) == (0, 5)
     stored = rows(db_path, "select url, duplicate_of, similarity, text_origin from articles "
                            "where not is_seed")
     assert {url: of for url, of, _, _ in stored} == expected
@@ -108,7 +108,7 @@ def test_tracking_amp_and_edited_copies_make_one_original_with_two_copies(
 
     summary = ingest(str(config_file), str(db_path), feeds)
 
-    assert (summary["articles_new"], summary["duplicates"]) == (1, 2)
+    assert (summary.articles_new, summary.duplicates) == (1, 2)
     assert len(site.requests_to("/news/kidal-army")) == 1  # tracking link and plain link: one
     copies = rows(db_path, "select original_url, copy_url, match, similarity, copies "
                            "from story_copies order by copy_url")
@@ -132,8 +132,8 @@ def test_a_second_run_over_the_same_feeds_adds_no_copies(
 
     summary = ingest(str(config_file), str(db_path), feeds)
 
-    assert summary["entries_seen"] == 4
-    assert (summary["articles_new"], summary["duplicates"]) == (0, 0)
+    assert summary.entries_seen == 4
+    assert (summary.articles_new, summary.duplicates) == (0, 0)
     assert [h.path for h in site.hits if not h.path.endswith(".xml")] == []
     assert [count(db_path, f"select count(*) from {t}")
             for t in ("articles", "story_copies", "article_signatures")] == before == [8, 2, 8]
@@ -157,7 +157,7 @@ def test_reports_of_one_event_and_short_summaries_are_not_copies(
 
     summary = ingest(str(config_file), str(db_path), [feed])
 
-    assert (summary["articles_new"], summary["duplicates"]) == (10, 0)
+    assert (summary.articles_new, summary.duplicates) == (10, 0)
     origins = rows(db_path, "select text_origin, count(*) from articles where not is_seed "
                             "group by all order by 1")
     assert origins == [("page", 6), ("summary", 4)]

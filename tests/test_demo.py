@@ -107,10 +107,10 @@ def test_first_run_stores_articles_and_prints_the_duplicates(outcome: Outcome) -
     run = outcome.first
     assert run.code == 0, run.out
     summary = run.result.summary
-    assert summary["feeds_polled"] == 4 and summary["entries_seen"] == 16
-    assert summary["skipped"] == 5 and summary["errors"] == 0
-    assert summary["articles_new"] + summary["duplicates"] == 11
-    assert summary["duplicates"] >= 3
+    assert summary.feeds_polled == 4 and summary.entries_seen == 16
+    assert summary.skipped == 5 and summary.errors == 0
+    assert summary.articles_new + summary.duplicates == 11
+    assert summary.duplicates >= 3
 
     # the copies, printed with their originals
     assert f"copy      {SEED_REPRINT}" in run.out
@@ -136,8 +136,8 @@ def test_second_run_fetches_and_sends_nothing(outcome: Outcome) -> None:
     assert second.code == 0, second.out
     assert second.result.replay_base == first.result.replay_base  # same URLs as before
     summary = second.result.summary
-    assert (summary["articles_new"], summary["duplicates"], summary["entries_seen"]) == (0, 0, 0)
-    assert summary["not_modified"] == 4
+    assert (summary.articles_new, summary.duplicates, summary.entries_seen) == (0, 0, 0)
+    assert summary.not_modified == 4
     # four conditional feed requests, all 304; not one page
     assert [r.status for r in second.result.requests] == [304] * 4
     assert second.result.messages_received == 0

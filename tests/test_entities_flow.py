@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from alert_standins import SlackWebhook, SmtpServer, parts
 from corpus import NEW_GROUP
 from feedsite import Site, article_page, rss
-from test_alerts_support import SlackWebhook, SmtpServer, parts
 
 from flows.ingest import ingest
 from flows.setup import initialise

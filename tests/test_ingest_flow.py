@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,7 @@ from corpus import BAMAKO_TALKS_FR, FOOTBALL, GAO_CONVOY, MOPTI_ATTACK
 from feedsite import Site, article_page, atom, rss
 
 from flows.ingest import ingest
+from flows.run_summary import RunSummary
 from flows.setup import initialise
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -79,10 +81,14 @@ def test_run_stores_on_topic_articles_from_rss_and_atom(
 
     summary = ingest(str(config_file), str(db_path), [en_feed, fr_feed])
 
-    assert summary["feeds_polled"] == 2
-    assert summary["entries_seen"] == 4
-    assert summary["articles_new"] == 3
-    assert summary["skipped"] == 1  # the football match
+    assert isinstance(summary, RunSummary)
+    assert summary.feeds_polled == 2
+    assert summary.entries_seen == 4
+    assert summary.articles_new == 3
+    assert summary.skipped == 1  # the football match
+    # plain data: its JSON form round-trips, and still reads like the old dictionary
+    assert RunSummary.from_dict(json.loads(json.dumps(summary.as_dict()))) == summary
+    assert summary["articles_new"] == 3 and summary.get("failed_feeds") == []
     stored = {
         r[0]: r[1:]
         for r in rows(
@@ -116,7 +122,7 @@ def test_second_run_uses_conditional_get_and_adds_nothing(
 
     summary = ingest(str(config_file), str(db_path), feeds)
 
-    assert summary["not_modified"] == 2 and summary["articles_new"] == 0
+    assert summary.not_modified == 2 and summary.articles_new == 0
     assert [h.status for h in site.requests_to("/rss.xml")] == [304]
     assert "If-None-Match" in site.requests_to("/rss.xml")[0].headers
     assert [h.path for h in site.hits if h.path.startswith(("/news", "/fr"))] == []
@@ -134,7 +140,7 @@ def test_feed_without_validators_refetched_but_nothing_stored_twice(
 
     summary = ingest(str(config_file), str(db_path), feeds)
 
-    assert summary["entries_seen"] == 3 and summary["articles_new"] == 0
+    assert summary.entries_seen == 3 and summary.articles_new == 0
     assert site.requests_to("/news/mopti-attack") == []
     assert count(db_path, "select count(*) from articles where not is_seed") == 3
     assert count(db_path, "select count(*) from articles") == count(
@@ -185,7 +191,7 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(
     assert "content type" in by_url[site.url("/news/report.pdf")][1]
     assert by_url[site.url("/news/empty")][0] == "extract"
     assert any(stage == "entry" and "no link" in error for stage, _, error, _ in errors)
-    assert summary["errors"] == len(errors)
+    assert summary.errors == len(errors)
     # the slow page and the PDF fall back to their feed summaries; the empty page has no text
     origins = dict(rows(db_path, "select url, text_origin from articles where not is_seed"))
     assert origins[good] == "page"
@@ -206,7 +212,7 @@ def test_each_run_publishes_its_summary_as_a_prefect_artifact(
     initialise(db_path)
     summary = ingest(str(config_file), str(db_path), feeds)
 
-    markdown = read_summary_artifact(PREFECT_API_URL.value(), summary["flow_run_id"])
+    markdown = read_summary_artifact(PREFECT_API_URL.value(), summary.flow_run_id)
     assert markdown is not None
-    assert f"`{summary['run_id']}`" in markdown
+    assert f"`{summary.run_id}`" in markdown
     assert "| new articles | 3 |" in markdown and "| new entities |" in markdown

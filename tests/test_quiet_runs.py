@@ -19,6 +19,7 @@ from feedsite import Site, article_page, rss
 from flows import progress
 from flows.cli import main
 from flows.output import markdown_as_text, summary_markdown
+from flows.run_summary import AlertTally, RunSummary
 
 CLI = [sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())"]
 PREFECT_LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} \| (INFO|WARNING|ERROR|DEBUG|CRITICAL)")
@@ -93,11 +94,13 @@ def test_logging_config_sends_prefects_console_handlers_to_the_file(tmp_path: Pa
 
 
 def test_summary_artifact_as_plain_text() -> None:
-    summary = {
-        "run_id": "r1", "feeds_polled": 2, "not_modified": 0, "entries_seen": 5,
-        "articles_new": 3, "duplicates": 1, "skipped": 1, "errors": 1,
-        "errors_by_feed": {"http://x/feed": 1}, "alerts": {"sent": 2, "failed": 0},
-    }
+    summary = RunSummary(
+        run_id="r1", feeds_polled=2, not_modified=0, entries_seen=5, articles_new=3,
+        duplicates=1, skipped=1, errors=1, errors_by_feed={"http://x/feed": 1},
+        alerts=AlertTally(sent=2, failed=0),
+    )
+    # the summary's dictionary form (as written before RunSummary) reads the same
+    assert summary_markdown(summary.as_dict()) == summary_markdown(summary)
     text = markdown_as_text(summary_markdown(summary))
     assert "|" not in text and "---" not in text and "`" not in text and "#" not in text
     assert text.splitlines()[0] == "mali-monitor run r1"

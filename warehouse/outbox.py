@@ -13,6 +13,9 @@ a digest whose process stopped between sending and marking: it may have been del
 `interrupted_digests` hands those rows back grouped by digest_id, so the same digest (same
 alerts, same id, hence the same email Message-ID) is sent again: at-least-once.
 
+`alert_rows` hands back what a digest shows about each alert as plain values (`AlertRow`);
+`alerts.digest` makes them the items it renders. Nothing here imports `alerts`.
+
 Each function is one statement, so it is atomic on its own and joins the caller's transaction
 when there is one (`create_alerts` relies on that). Delivery calls the others outside any
 transaction, so a mark is durable as soon as it returns.
@@ -22,12 +25,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import duckdb
-
-from alerts.digest import AlertItem, make_article, make_item
 
 
 def alert_id_for(entity_id: str, channel: str) -> str:
@@ -164,36 +166,49 @@ ORDER BY al.alert_id
 """
 
 
-def alert_items(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[str]) -> list[AlertItem]:
+@dataclass(frozen=True)
+class AlertRow:
+    """One alert with its evidence, as stored: text untrusted and unbounded (from the web),
+    None where nothing was stored. `alerts.digest.item_from_row` cleans it for a message."""
+
+    alert_id: str
+    entity_id: str
+    kind: str | None
+    subtype: str | None
+    name: str | None
+    region: str | None
+    latitude: float | None
+    longitude: float | None
+    country_code: str | None
+    article_id: str | None  # the evidence: the alert's article, else the entity's first
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: datetime | None  # published, else fetched
+    surface: str | None  # the first mention: its text and its sentence
+    sentence: str | None
+    article_count: int  # original articles of the discovering run naming it
+    source_count: int  # their distinct sources
+
+
+def alert_rows(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[str]) -> list[AlertRow]:
     """Everything a digest shows about these alerts, in one query over alerts, entities,
     mentions and articles (`entities.region` comes from migration 004)."""
     if not alert_ids:
         return []
     rows = con.execute(_ITEMS_SQL, {"ids": list(alert_ids)}).fetchall()
-    return [_item(row) for row in rows]
+    return [_row(row) for row in rows]
 
 
-def _item(row: tuple[Any, ...]) -> AlertItem:
+def _row(row: tuple[Any, ...]) -> AlertRow:
     (alert_id, entity_id, kind, subtype, name, region, lat, lon, country,
      article_id, title, url, source, published, surface, sentence, n_articles, n_sources) = row
-    article = (
-        make_article(article_id, title, url, source, published) if article_id else None
-    )
-    return make_item(
-        alert_id=alert_id,
-        entity_id=entity_id,
-        kind=kind or "actor",
-        subtype=subtype,
-        name=name or entity_id,
-        article=article,
-        surface=surface,
-        sentence=sentence,
-        article_count=int(n_articles),
+    return AlertRow(
+        alert_id=alert_id, entity_id=entity_id, kind=kind, subtype=subtype, name=name,
+        region=region, latitude=lat, longitude=lon, country_code=country,
+        article_id=article_id, title=title, url=url, source=source, published_at=published,
+        surface=surface, sentence=sentence, article_count=int(n_articles),
         source_count=int(n_sources),
-        region=region,
-        latitude=lat,
-        longitude=lon,
-        country_code=country,
     )
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from extractors import backoff
+from extractors.backoff import BackoffPolicy
 from extractors.dedup import ArticleSignature
 from extractors.entities.novelty import EntityWrites
 from extractors.models import Article, ErrorRecord, SkippedEntry
@@ -145,31 +147,48 @@ def record_feed_poll(
     error: str | None,
     next_poll_at: datetime | None = None,
     retry_after_s: float | None = None,
-) -> None:
+    policy: BackoffPolicy | None = None,
+    polled_at: datetime | None = None,
+) -> int:
     """Keep the validators of a successful poll, and the failure streak of a failing feed
-    with when it may be polled again (`next_poll_at`, from extractors.backoff)."""
+    with when it may be polled again. The streak is counted here, and only here (0 after a
+    success, one more after each failure); it is returned. With a backoff `policy`, the
+    next poll is `extractors.backoff.next_poll_at` of that streak from `polled_at` (the
+    run's start); without one, `next_poll_at` as given."""
     failed = status == "failed"
-    con.execute(
-        """
-        INSERT INTO feed_state AS f (feed_url, etag, last_modified, last_polled_at, last_status,
-                                     consecutive_failures, last_error, next_poll_at,
-                                     retry_after_s)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (feed_url) DO UPDATE SET
-            next_poll_at = excluded.next_poll_at,
-            retry_after_s = excluded.retry_after_s,
-            etag = CASE WHEN excluded.last_status = 'failed' THEN f.etag ELSE excluded.etag END,
-            last_modified = CASE WHEN excluded.last_status = 'failed'
-                                 THEN f.last_modified ELSE excluded.last_modified END,
-            last_polled_at = excluded.last_polled_at,
-            last_status = excluded.last_status,
-            consecutive_failures = CASE WHEN excluded.last_status = 'failed'
-                                        THEN f.consecutive_failures + 1 ELSE 0 END,
-            last_error = excluded.last_error
-        """,
-        [feed_url, etag, last_modified, now(), status, 1 if failed else 0, error,
-         next_poll_at, retry_after_s],
-    )
+    with transaction(con):
+        row = con.execute(
+            """
+            INSERT INTO feed_state AS f (feed_url, etag, last_modified, last_polled_at,
+                                         last_status, consecutive_failures, last_error,
+                                         next_poll_at, retry_after_s)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (feed_url) DO UPDATE SET
+                next_poll_at = excluded.next_poll_at,
+                retry_after_s = excluded.retry_after_s,
+                etag = CASE WHEN excluded.last_status = 'failed'
+                            THEN f.etag ELSE excluded.etag END,
+                last_modified = CASE WHEN excluded.last_status = 'failed'
+                                     THEN f.last_modified ELSE excluded.last_modified END,
+                last_polled_at = excluded.last_polled_at,
+                last_status = excluded.last_status,
+                consecutive_failures = CASE WHEN excluded.last_status = 'failed'
+                                            THEN f.consecutive_failures + 1 ELSE 0 END,
+                last_error = excluded.last_error
+            RETURNING consecutive_failures
+            """,
+            [feed_url, etag, last_modified, now(), status, 1 if failed else 0, error,
+             next_poll_at, retry_after_s],
+        ).fetchone()
+        failures = int(row[0]) if row else 0
+        if policy is not None:
+            when = backoff.next_poll_at(
+                failures, polled_at=polled_at or now(), policy=policy,
+                retry_after_s=retry_after_s,
+            )
+            con.execute("UPDATE feed_state SET next_poll_at = ? WHERE feed_url = ?",
+                        [when, feed_url])
+    return failures
 
 
 # --- entries and articles ---------------------------------------------------------------

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from feedsite import article_page, rss
-from test_alerts_support import (
+from alert_standins import (
     SlackWebhook,
     SmtpServer,
     every_text_value,
@@ -20,6 +19,7 @@ from test_alerts_support import (
     leaked,
     parts,
 )
+from feedsite import article_page, rss
 
 from flows.ingest import ingest
 

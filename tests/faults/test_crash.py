@@ -143,4 +143,4 @@ def test_mali_monitor_run_killed_mid_run_is_marked_interrupted_and_the_next_run_
         == sorted([first, second])
     assert hostile.count("/news/mopti") == 1  # never fetched again
     assert_nothing_stored_twice(warehouse)
-    json.dumps(summary)  # the summary stays plain data
+    json.dumps(summary.as_dict())  # the summary stays plain data

@@ -1,6 +1,7 @@
-"""Helpers for the alert tests (no tests here): a real SMTP server (aiosmtpd), a real HTTP
-server standing in for Slack's incoming webhook, a self-signed certificate, and warehouse
-rows inserted with plain SQL the way the entity pipeline will write them."""
+"""Stand-ins for the outside systems alerts go to, shared by the tests and the soak site
+(no tests here): a real SMTP server (aiosmtpd), a real HTTP server standing in for Slack's
+incoming webhook, a self-signed certificate, and warehouse rows inserted with plain SQL the
+way the entity pipeline writes them."""
 
 from __future__ import annotations
 
