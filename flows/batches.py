@@ -22,7 +22,12 @@ from extractors.articles import BatchOutcome, EntrySelection, build_articles
 from extractors.dedup import ArticleSignature, DedupSettings, DuplicateIndex
 from extractors.entities.extract import precompute_spans
 from extractors.entities.model import NerModelError
-from extractors.entities.novelty import EntityWrites, NoveltySettings, assess_novelty
+from extractors.entities.novelty import (
+    EntityWrites,
+    NoveltySettings,
+    article_sources,
+    assess_novelty,
+)
 from extractors.entities.recognizer import EntityRecognizer, reading_input
 from extractors.entities.records import RawSpan
 from extractors.models import FeedEntry, FetchSettings
@@ -125,9 +130,11 @@ def extract_entities_task(
 ) -> EntityWrites | None:
     if recognizer is None:
         return None
-    found = recognizer.extract(outcome.articles + outcome.upgrades, spans)
+    articles = outcome.articles + outcome.upgrades
+    found = recognizer.extract(articles, spans)
     return assess_novelty(
-        found, known_keys=recognizer.known_keys, seen_at=datetime.now(UTC), settings=novelty
+        found, known_keys=recognizer.known_keys, seen_at=datetime.now(UTC), settings=novelty,
+        sources=article_sources(articles),
     )
 
 
@@ -160,6 +167,19 @@ def store_batch_task(
     )
 
 
+@task(name="release-held-alerts", cache_policy=NO_CACHE)
+def release_held_alerts_task(
+    con: duckdb.DuckDBPyConnection,
+    saved: store.BatchSaved,
+    novelty: NoveltySettings,
+    alert_channels: Sequence[str],
+) -> store.BatchSaved:
+    """After a batch is stored: the alerts of held weak names now named by enough sources
+    (`[entities] min_sources`), counted with the batch's own."""
+    queued = entity_store.release_held_alerts(con, novelty, alert_channels, datetime.now(UTC))
+    return replace(saved, alerts_queued=saved.alerts_queued + queued) if queued else saved
+
+
 @dataclass
 class Writer:
     """The single writer's state for a run: the duplicate index and the entity
@@ -186,6 +206,10 @@ class Writer:
             saved = store_batch_task(
                 con, outcome, run_id, batch_signatures, writes, settings.alerts.channels
             )
+            if writes is not None:
+                saved = release_held_alerts_task(
+                    con, saved, settings.novelty_settings(), settings.alerts.channels
+                )
         if self.recognizer is not None and writes is not None:
             self.recognizer.remember(writes)
         return outcome, saved

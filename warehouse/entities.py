@@ -9,9 +9,17 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from extractors.entities.novelty import EntityWrites
+from extractors.entities.novelty import (
+    EntityWrites,
+    HeldEntity,
+    NoveltySettings,
+    release_held,
+    source_of,
+)
 from extractors.entities.records import KnownEntity, Place
 from warehouse.arrow import insert_new, registered
+from warehouse.connection import transaction
+from warehouse.outbox import create_alerts
 
 
 def load_entities(con: duckdb.DuckDBPyConnection) -> list[KnownEntity]:
@@ -60,6 +68,7 @@ def save_entity_writes(
                 "confidence": [e.candidate.confidence for e in entities],
                 "evidence": [list(e.candidate.evidence) for e in entities],
                 "first_run_id": [run_id] * len(entities),
+                "alert_held": [e.held for e in entities],  # migration 007
             }
         )
         added = insert_new(con, "entities", table)
@@ -108,6 +117,57 @@ def _add_aliases(con: duckdb.DuckDBPyConnection, aliases: dict[str, set[str]]) -
             "AND NOT list_has_all(coalesce(entities.aliases, []), "
             "list_filter(alias_batch.names, lambda x: x <> entities.name))"
         )
+
+
+# --- held alerts ([entities] min_sources) ------------------------------------------------
+
+
+def held_entities(con: duckdb.DuckDBPyConnection) -> list[HeldEntity]:
+    """Entities whose alert is held, each with the distinct sources of the original, non-seed
+    articles that mention it (`source_of`: the feed's name, else its host)."""
+    rows = con.execute(
+        """
+        SELECT e.entity_id, e.kind, e.country_code, e.first_article_id,
+               a.source, a.feed_url, a.url
+        FROM entities e
+        LEFT JOIN mentions m ON m.entity_id = e.entity_id
+        LEFT JOIN articles a ON a.article_id = m.article_id
+             AND NOT a.is_seed AND a.duplicate_of IS NULL
+        WHERE e.alert_held
+        GROUP BY ALL
+        ORDER BY e.entity_id
+        """
+    ).fetchall()
+    found: dict[str, tuple[tuple[str, str | None, str | None], set[str]]] = {}
+    for entity_id, kind, country, first_article, source, feed_url, url in rows:
+        _, sources = found.setdefault(entity_id, ((kind, country, first_article), set()))
+        if url is not None:
+            sources.add(source_of(source, feed_url, url))
+    return [
+        HeldEntity(key, kind, country, first_article, frozenset(sources - {""}))
+        for key, ((kind, country, first_article), sources) in found.items()
+    ]
+
+
+def release_held_alerts(
+    con: duckdb.DuckDBPyConnection,
+    settings: NoveltySettings,
+    channels: Sequence[str],
+    now: datetime,
+) -> int:
+    """Queue the alerts of held entities now named by `settings.min_sources` sources (the
+    same outbox rows a new entity gets, so never twice) and hold them no longer, in one
+    transaction. Call it after a batch's mentions are stored. Returns alerts queued."""
+    with transaction(con):
+        alerts, released = release_held(held_entities(con), settings)
+        if not released:
+            return 0
+        queued = create_alerts(con, alerts, channels, now)
+        con.execute(
+            "UPDATE entities SET alert_held = false WHERE entity_id IN (SELECT unnest(?))",
+            [released],
+        )
+    return queued
 
 
 # --- gazetteer ---------------------------------------------------------------------------
