@@ -33,7 +33,13 @@ from os import PathLike
 from pathlib import Path
 from typing import TypeVar
 
-from extractors.entities.knowledge import ARMED_WORDS, ORG_WORDS, STATE_WORDS, builtin_entities
+from extractors.entities.knowledge import (
+    ARMED_WORDS,
+    ORG_WORDS,
+    STATE_WORDS,
+    builtin_entities,
+    common_english_words,
+)
 from extractors.entities.normalize import (
     PhraseIndex,
     Token,
@@ -88,7 +94,16 @@ def case_fits(alias: str, surface: str) -> bool:
     """May `surface` (as written) be a mention of `alias`? Short acronyms need their case
     ("AU" is not "au", "IS" not "is"); other names need a capital somewhere."""
     if _short_caps(alias):
-        return all(c.isupper() for c in surface if c.isalpha())
+        if all(c.isupper() for c in surface if c.isalpha()):
+            return True
+        # French writes acronyms of four letters and more as names: "Mujao", "Aqmi", "Gatia"
+        letters = [c for c in alias if c.isalpha()]
+        return (
+            len(letters) >= 4
+            and surface[:1].isupper()
+            and surface[1:].islower()
+            and norm(surface) not in common_english_words()
+        )
     return has_upper(surface)
 
 
@@ -109,6 +124,7 @@ class AliasTable:
         self._next_order = 0
         self._by_norm: MutableMapping[str, list[str]] = {}
         self._by_skeleton: MutableMapping[str, list[str]] = {}  # spelling variants
+        self._by_first_last: MutableMapping[str, list[str]] = {}  # people: "amadou toure"
         self._surnames: MutableMapping[str, set[str]] = {}
         self._base: AliasTable | None = None
         # names -> (key, name as written); and surnames -> themselves. None: not built yet.
@@ -160,6 +176,12 @@ class AliasTable:
             if self._index is not None:
                 self._index.add(name, (entity.key, name))
         if entity.kind == "actor" and entity.subtype == "person":
+            for name in entity.names:
+                first_last = _first_last(name)
+                if first_last:
+                    keys = _own(self._by_first_last, first_last, list)
+                    if entity.key not in keys:
+                        keys.append(entity.key)
             for surname in _surnames(entity):
                 _own(self._surnames, surname, set).add(entity.key)
                 if self._surname_index is not None and _indexable_surname(surname):
@@ -181,6 +203,7 @@ class AliasTable:
         table._next_order = self._next_order
         table._by_norm = {k: list(v) for k, v in self._by_norm.items()}
         table._by_skeleton = {k: list(v) for k, v in self._by_skeleton.items()}
+        table._by_first_last = {k: list(v) for k, v in self._by_first_last.items()}
         table._surnames = {k: set(v) for k, v in self._surnames.items()}
         return table
 
@@ -197,6 +220,7 @@ class AliasTable:
         table._next_order = self._next_order
         table._by_norm = ChainMap({}, self._by_norm)
         table._by_skeleton = ChainMap({}, self._by_skeleton)
+        table._by_first_last = ChainMap({}, self._by_first_last)
         table._surnames = ChainMap({}, self._surnames)
         table._index = PhraseIndex()
         table._surname_index = PhraseIndex()
@@ -250,7 +274,16 @@ class AliasTable:
                 ):
                     return entity
             return None
-        return self.resolve_variant(name)
+        return self.resolve_variant(name) or self.resolve_person(name)
+
+    def resolve_person(self, name: str) -> KnownEntity | None:
+        """The one known person with the same first and last names, middle names aside:
+        "Amadou Touré" is "Amadou Toumani Touré" and the other way round."""
+        first_last = _first_last(name)
+        keys = self._by_first_last.get(first_last) if first_last else None
+        if not keys or len(set(keys)) != 1:
+            return None
+        return self._entities[keys[0]]
 
     def resolve_variant(self, name: str) -> KnownEntity | None:
         """The one known entity of which `name` is a spelling variant ("Ançar Dine" for
@@ -293,6 +326,14 @@ class AliasTable:
 
     def _unique_surname(self, surname: str) -> bool:
         return len(self._surnames.get(surname, ())) == 1
+
+
+def _first_last(name: str) -> str | None:
+    words = name.split()
+    if len(words) < 2 or not all(w[:1].isupper() for w in (words[0], words[-1])):
+        return None
+    toks = norm_tokens(name)
+    return f"{toks[0]} {toks[-1]}" if len(toks) >= 2 else None
 
 
 def _own(mapping: MutableMapping[str, V], key: str, make: Callable[..., V]) -> V:

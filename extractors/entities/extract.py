@@ -49,11 +49,15 @@ from extractors.entities.normalize import (
 from extractors.entities.records import EntityCandidate, KnownEntity, Mention, Place, RawSpan
 from extractors.entities.rules import (
     acronym_pairs,
+    alias_phrases,
     context_cues,
     coordinated_spans,
     credit_zones,
+    demonym_shaped,
+    french_body_spans,
     given_name_person,
     group_spans,
+    is_title_word,
     journalist_names,
     name_shape_ok,
     operation_spans,
@@ -106,6 +110,7 @@ class _Cand:
     place: Place | None = None
     foreign_name: str | None = None
     possessor: str | None = None
+    country: str | None = None  # ISO code of a country the context puts it in
     weak: bool = False  # capitalised only because of headline case or a sentence start
 
     @property
@@ -256,6 +261,8 @@ def extract_one(
         if entity.kind == "ignore" and entity.subtype == "media":
             media_ends.append(e)
     for s, e, entity in aliases.find_surnames(text, tokens):
+        if _hyphen_glued(text, s, e) or _after_capitalised_word(text, s):
+            continue  # "Modibo-Keïta", "Salif Keïta": another person's or a place's name
         cands.append(_Cand(s, e, "propagated", 0, known=entity))
     journalists = journalist_names(text, zones, media_ends)
     zones = sorted(zones + [(s, e) for s, e, _ in journalists])
@@ -298,6 +305,13 @@ def extract_one(
         for rs, re_ in finder(text):
             for s, e, _ in strip_name(text, rs, re_, titles=cue in ("person", "person_name")):
                 cands.append(_Cand(s, e, "rule", 1, cues={cue}))
+    # French names of bodies win over a known town or country inside them ("Association des
+    # ressortissants de Kidal"), never over a known actor ("Conseil de sécurité de l'ONU")
+    actor_spans = [(c.start, c.end) for c in cands if c.known is not None and c.prio == 3
+                   and c.known.kind == "actor"]
+    for rs, re_ in french_body_spans(text):
+        if not any(rs <= ks and ke <= re_ for ks, ke in actor_spans):
+            cands.append(_Cand(rs, re_, "rule", 3, cues={"org"}))
     pairs = acronym_pairs(text)
     for pair in pairs:
         for s, e in ((pair.long_start, pair.long_end), (pair.short_start, pair.short_end)):
@@ -323,11 +337,15 @@ def extract_one(
             continue
         surface = text[c.start : c.end]
         if c.known is None and c.place is None:
-            strict = not (set(c.labels) & {"org", "misc"} or c.source == "acronym")
+            strict = not (
+                set(c.labels) & {"org", "misc"} or c.source == "acronym" or "org" in c.cues
+            )
             # operations are named with common words: "Serval", "Harmattan", "Barkhane"
             noise = _is_noise(surface) and not ("operation" in c.cues and surface[:1].isupper())
             if noise or not name_shape_ok(surface, strict=strict):
                 continue
+            if " " not in surface and demonym_shaped(surface):
+                continue  # "Mauritaniens", "Néerlandais": people, not a place or a body
             if c.source in ("model", "rule") and _in_zones(headlines, c.start, c.end):
                 c.weak = True
             toks = norm_tokens(surface)
@@ -344,10 +362,12 @@ def extract_one(
         acc.cues |= cues.kinds
         acc.foreign_name = cues.foreign_name
         acc.possessor = cues.possessor
+        acc.country = cues.country
         if acc.known is None:
             acc.known = aliases.resolve(text[acc.start : acc.end])
     _derive_cues(accepted, text, aliases, gazetteer)
     _coordinated_towns(accepted, text, gazetteer)
+    _weak_openers(accepted, text)
 
     groups = _group(accepted, text, pairs, aliases)
     decided: list[tuple[_Group, tuple[str, str | None, tuple[str, ...], float], Place | None]] = []
@@ -397,6 +417,33 @@ def _derive_cues(
                 if owner is not None and owner.kind == "ignore" and owner.subtype == "media":
                     cand.cues.add("journalist")
                     break
+
+
+_ARTICLE_BEFORE = re.compile(r"(?:\b(?:le|la|les|un|une|du|des|au|aux|the|a|an)|\bl['’])[ \t]*$")
+_STRONG_CUES = frozenset(
+    ["town", "town_geo", "loc", "person", "person_weak", "person_name", "speech", "armed", "org",
+     "operation", "acronym", "group"]
+)
+
+
+def _weak_openers(accepted: list[_Cand], text: str) -> None:
+    """One word the model labelled, written only where any word takes a capital (a sentence
+    or line start: "Crise", "Lire", "Collectif") and with nothing else to say it is a name,
+    is a guess, not an entity: drop it unless the same name shows up elsewhere."""
+    for c in accepted:
+        if c.source != "model" or c.known is not None or c.place is not None:
+            continue
+        surface = text[c.start : c.end]
+        if " " in surface or "-" in surface or surface.isupper() or c.cues & _STRONG_CUES:
+            continue
+        before = text[max(0, c.start - 200) : c.start]
+        kept = before.rstrip(" \t\n\"“«(‘'-–—•*")
+        gap = before[len(kept) :]
+        # a sentence's or a paragraph's first word, not a line of a hard-wrapped paragraph
+        if not kept or kept[-1] in ".!?:…»”\"" or "\n\n" in gap:
+            c.weak = True
+        elif _ARTICLE_BEFORE.search(text, max(0, c.start - 8), c.start):
+            c.weak = True  # "le Fonds", "la Sécurité", "the Château": a noun, not a name
 
 
 def _coordinated_towns(accepted: list[_Cand], text: str, gazetteer: Gazetteer) -> None:
@@ -450,6 +497,25 @@ def _group(accepted: list[_Cand], text: str, pairs: list, aliases: AliasTable) -
             # never join two different known entities
             if ka is None or kb is None or ka.key == kb.key:
                 uf.union(a, b)
+
+    # "X, plus connu sous le nom de Y": Y names the X just before, in the same sentence
+    for phrase_start, ys, ye in alias_phrases(text):
+        alias = _span_index(by_span, text, ys, ye)
+        if alias is None:
+            continue
+        owners = [
+            i
+            for i, c in enumerate(accepted)
+            if c.end <= phrase_start
+            and "\n" not in text[c.end : phrase_start]
+            and not re.search(r"[.;!?]", text[c.end : phrase_start])
+            and phrase_start - c.end <= 60
+        ]
+        if owners:
+            owner = max(owners, key=lambda i: accepted[i].end)
+            ko, ka = accepted[owner].known, accepted[alias].known
+            if ko is None or ka is None or ko.key == ka.key:
+                uf.union(owner, alias)
 
     def members() -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
@@ -609,7 +675,10 @@ def _decide(
     if cues & {"media", "journalist", "title_tail"}:
         return None
     named = guess_subtype(longest)
-    if "person" in cues:
+    single = len(norm_tokens(longest)) == 1 and " " not in longest
+    # "Depuis Dakar, le ministre ...": a city before a role is not that role's holder
+    a_city = single and (place is not None or gazetteer.foreign(longest))
+    if "person" in cues and not a_city:
         return "actor", "person", ("title-or-role",), 0.9
     if _OPERATION_NAME.match(longest) and place is None:
         return "actor", "organisation", ("operation-cue",), 0.85
@@ -648,8 +717,9 @@ def _decide(
     if "person_weak" in cues and _person_shape(longest):
         return "actor", "person", ("role",), 0.7
     person, org, plc, area = labels["person"], labels["org"], labels["place"], labels["area"]
-    single = len(norm_tokens(longest)) == 1 and " " not in longest
     if single and "loc_strict" in cues and not cues & {"speech", "person_weak"}:
+        if gazetteer.foreign(longest):
+            return None  # "à Lomé": a city abroad the model took for a person
         # one word "in X" / "à X" / "near X": a place, whatever the model took it for
         # (the small models often call a Malian village a person or an organisation)
         return "town", None, ("model", "locative"), 0.65 if plc else 0.6
@@ -670,6 +740,8 @@ def _decide(
         # several words, an acronym or several mentions: the model's guess holds
         return "actor", "organisation", ("model",), 0.6
     if plc and plc >= area:
+        if _acronym_shape(longest) and len(longest) <= 5:
+            return None  # "EI", "MNLA": acronyms name bodies, not villages
         if "loc" in cues:
             return "town", None, ("model", "locative"), 0.7
         votes = plc + (1 if len(group.cands) > 1 else 0)
@@ -678,6 +750,16 @@ def _decide(
 
 
 _OPERATION_NAME = re.compile(r"(?i:operation|opération)[ \t]+\S")
+
+
+def _after_capitalised_word(text: str, start: int) -> bool:
+    """Is text[start:] preceded, on the same line, by a capitalised word that is not a
+    sentence's first ("Salif Keïta" is not "Keïta" of "Ibrahim Boubacar Keïta")?"""
+    m = re.search(r"([^\W\d_][\w'’\-]*)[ \t]+$", text[max(0, start - 40) : start])
+    if m is None or not m.group(1)[:1].isupper() or is_title_word(m.group(1)):
+        return False
+    before = text[: start - len(m.group(0))].rstrip(" \t")
+    return bool(before) and before[-1] not in ".!?\n:«\"“"
 
 
 def _hyphen_glued(text: str, start: int, end: int) -> bool:
@@ -807,8 +889,13 @@ def _build(
     lat = lon = None
     cc = region = None
     if kind == "town":
+        # a country the text puts it in ("Bomoanga, au Niger"): towns abroad are not alerted
+        stated = Counter(c.country for c in group.cands if c.country)
+        if stated:
+            cc = stated.most_common(1)[0][0]
         if place is not None:
-            lat, lon, cc, region = place.latitude, place.longitude, place.country_code, place.region
+            lat, lon, region = place.latitude, place.longitude, place.region
+            cc = place.country_code
         if known is not None:
             lat = known.latitude if known.latitude is not None else lat
             lon = known.longitude if known.longitude is not None else lon

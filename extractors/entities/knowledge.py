@@ -59,6 +59,7 @@ _DEMONYMS: list[str]
 _METONYMS: list[str]
 GIVEN_NAMES: frozenset[str]  # normalised ("soumaila")
 DEMONYMS: frozenset[str]  # normalised ("algerien")
+COUNTRY_CODES: dict[str, str]  # normalised country name or form -> ISO code ("niger" -> "NE")
 
 # The Sahel countries of countries.toml (sahel = true), in file order, Mali first: ISO codes
 # (the gazetteer's countries), English names, and every form of their names (EN and FR).
@@ -83,7 +84,7 @@ def _use(data: Knowledge) -> None:
     global _ARMED_GROUPS, _ORGANISATIONS, _STATE_BODIES, _PEOPLE, _TOPIC_WEIGHTS
     global _COUNTRY_FORMS, _REGIONS, _MEDIA, _PLATFORMS, _PEOPLES, _DEMONYMS, _METONYMS
     global SAHEL_COUNTRIES, SAHEL_COUNTRY_NAMES, SAHEL_COUNTRY_FORMS, GIVEN_NAMES
-    global DEMONYMS
+    global DEMONYMS, COUNTRY_CODES
     global TIME_WORDS, MONTHS, GENERIC_WORDS, EQUIPMENT_WORDS
     global ARMED_WORDS, ORG_WORDS, STATE_WORDS
     _ARMED_GROUPS = data.actor_table("armed_group")
@@ -101,6 +102,9 @@ def _use(data: Knowledge) -> None:
     _METONYMS = list(words["noise_metonyms.txt"])
     GIVEN_NAMES = frozenset(norm(w) for w in words["given_names.txt"])
     DEMONYMS = frozenset(norm(w) for w in _DEMONYMS)
+    COUNTRY_CODES = {
+        norm(form): c.iso for c in data.countries for form in (c.name, *c.aliases) if c.iso
+    }
     SAHEL_COUNTRIES = tuple(c.iso for c in data.sahel)
     SAHEL_COUNTRY_NAMES = tuple(c.name for c in data.sahel)
     SAHEL_COUNTRY_FORMS = tuple(f for c in data.sahel for f in (c.name, *c.aliases))

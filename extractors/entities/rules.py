@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from extractors.entities.knowledge import (
+    COUNTRY_CODES,
     DEMONYMS,
     GENERIC_WORDS,
     GIVEN_NAMES,
@@ -110,7 +111,8 @@ _TITLE_WORDS = frozenset(
         prosecutor chancellor emir imam sheikh shaykh king queen prince pope mr mrs ms dr prof
         professor president présidente président ministre général colonel commandant capitaine
         sergent adjudant m mme mlle docteur cheikh roi reine gouverneur maire préfet juge
-        procureur leader chief head chef dirigeant porte-parole sultan
+        procureur leader chief head chef dirigeant porte-parole sultan me maître maitre
+        avocat lawyer attorney bishop archbishop cardinal abbé père sœur hadj el-hadj elhadj
         """
     )
 )
@@ -386,6 +388,7 @@ class Cues:
     kinds: frozenset[str]  # town, town_geo, region, loc, person, person_weak, speech,
     #                        armed, group, org, media, journalist, foreign
     foreign_name: str | None = None  # the country after "X, <country>"
+    country: str | None = None  # a country said to hold it: "X in northern Niger", "X, au Niger"
     possessor: str | None = None  # the name before "'s" ("FRANCE 24" in "FRANCE 24's X")
 
 
@@ -436,7 +439,37 @@ def context_cues(text: str, start: int, end: int) -> Cues:
     m = _L_POSSESSIVE.search(left)
     if m:
         possessor = m.group(1).strip()
-    return Cues(frozenset(kinds), foreign, possessor)
+    return Cues(
+        frozenset(kinds), foreign, country=_country_around(left, right), possessor=possessor
+    )
+
+
+_R_IN_COUNTRY = re.compile(
+    rf"^,?[ \t]+(?:(?:a|an|une?)[ \t]+(?i:town|village|city|ville|localité)[ \t]+)?"
+    rf"(?i:in|au|en|aux|of|du)[ \t]+(?:(?i:the|le|la|l['’])[ \t]*)?"
+    rf"(?:(?i:{_COMPASS}|{_COMPASS_FR})[ \t]+(?:(?i:of|du|de la|de l['’])[ \t]*)?)?"
+    rf"(?P<country>{CAP}(?:[ \t]+{CAP})?)"
+    rf"|^[ \t]*\((?P<paren>{CAP}(?:[ \t]+{CAP})?)\)"
+)
+_L_IN_COUNTRY = re.compile(
+    rf"(?i:en|au|in)[ \t]+(?P<country>{CAP}(?:[ \t]+{CAP})?)[ \t]*,[ \t]*"
+    rf"(?i:à|in|at|near|près de)[ \t]+$"
+)
+
+
+def _country_around(left: str, right: str) -> str | None:
+    """The ISO code of a country the words around a place put it in."""
+    for m in (_R_IN_COUNTRY.match(right), _L_IN_COUNTRY.search(left)):
+        if m is None:
+            continue
+        for group in ("country", "paren"):
+            name = m.groupdict().get(group)
+            if name:
+                for k in (2, 1):  # "Burkina Faso" before "Burkina"
+                    code = COUNTRY_CODES.get(norm(" ".join(name.split()[:k])))
+                    if code:
+                        return code
+    return None
 
 
 # ----------------------------------------------------------------------------- spans
@@ -515,6 +548,86 @@ def operation_spans(text: str) -> Iterator[tuple[int, int]]:
         for group in ("name", "second", "last"):
             if m.group(group):
                 yield m.start(group), m.end(group)
+
+
+# particles inside person names: "Iyad Ag Ghaly", "Sanda Ould Bouamama", "Abou al-Baraa"
+_NAME_PARTICLE = r"(?:ag|Ag|ould|Ould|ben|Ben|bin|ibn|al|Al|el|El|de|van|von)"
+_ALIAS_PHRASE = re.compile(
+    r"(?:,[ \t]*)?\b(?:(?:also|better|more commonly|widely)[ \t]+)?(?:known|called)[ \t]+as|"
+    r"\balias|\ba\.k\.a\.?|\bnom de guerre|(?P<tight>(?<=\w )(?:dit|dite))\b|\bsurnommée?|"
+    r"(?:plus[ \t]+)?connue?[ \t]+(?:[\w'’]+[ \t]+){0,3}?sous le (?:nom|pseudonyme) d['’e]"
+)
+_ALIAS_AFTER = re.compile(
+    rf"[ \t]*[«\"“]?[ \t]*(?P<name>{CAP}(?:[ \t]+(?:{_NAME_PARTICLE}[ \t]+|{_NAME_PARTICLE}-)?{CAP}"
+    rf"|[ \t]+{_NAME_PARTICLE}-{CAP}){{0,4}})"
+)
+
+
+def alias_phrases(text: str) -> Iterator[tuple[int, int, int]]:
+    """(phrase start, name start, name end) of "X, known as Y", "X dit Y", "X, plus connu
+    sous le nom de Y": Y is another name of the X just before."""
+    for m in _ALIAS_PHRASE.finditer(text):
+        if m.group("tight"):
+            # "Ahmad al-Faqi dit Abou Tourab", never "a dit Traoré" (said)
+            word = re.search(r"(\S+)[ \t]+$", text[max(0, m.start() - 30) : m.start()])
+            if word is None or not any(ch.isupper() for ch in word.group(1)):
+                continue
+        after = _ALIAS_AFTER.match(text, m.end())
+        if after:
+            yield m.start(), after.start("name"), after.end("name")
+
+
+# French names of bodies: a head noun, then adjectives and "de ..." groups, as in "Collectif
+# des commerçants du Grand Marché", "Haut-Commissariat des Nations unies aux droits de
+# l'homme", "Comité national pour le redressement de la démocratie".
+_FR_BODY_HEAD = (
+    r"(?:Association|Collectif|Fondation|Fonds|Club|Union|Comité|Institut|Mécanisme|"
+    r"Haut-Commissariat|Haut Conseil|Cadre|Action|Coordination|Conseil|Compagnie|Société|"
+    r"Agence|Office|Centre|Fédération|Réseau|Coalition|Rassemblement|Convergence|Jeunesse|"
+    r"Plateforme|Syndicat|Mouvement|Front|Alliance|Organisation|Observatoire|Commission|"
+    r"Ligue|Parti|Groupement|Coopérative|Amicale|Banque|Caisse|Programme|Direction|Autorité|"
+    r"Forum|Cellule|Brigade|Bataillon|Groupe|Entente|Coordination|Regroupement|Synergie)"
+)
+_FR_STOP = (
+    r"(?:a|ont|est|sont|était|étaient|avait|avaient|sera|seront|fut|qui|que|qu|dont|où|se|"
+    r"ne|il|elle|ils|elles|y|ce|cette|ces|son|sa|ses|leur|leurs|mais|ou|car|ni|lors|depuis|"
+    r"selon|après|avant|pendant|avec|sans|dans|par|vers|chez|entre|comme|aussi|déjà|très|"
+    r"plus|moins|pas|jamais|toujours|encore|hier|aujourd|demain|lundi|mardi|mercredi|jeudi|"
+    r"vendredi|samedi|dimanche|notamment|également|ainsi|alors|puis|donc|tout|tous|toute|"
+    r"toutes|même|un|une)\b"
+)
+_FR_WORD = (
+    rf"(?!{_FR_STOP}|(?:de|du|des|d|pour|contre|sur|à|au|aux|en|et|la|le|les|l)\b)"
+    rf"[a-zà-ÿ][\w’'\-]+"
+)
+_FR_ADJ_AFTER_NAME = (
+    r"(?:unie|unies|uni|unis|[a-zà-ÿ]+(?:al|ale|ales|aux|ique|iques|ien|ienne|iens|iennes|ais|"
+    r"aise|aises|aire|aires|el|elle|els|elles|if|ive|ifs|ives))\b"
+)
+_FR_PREP = r"(?:(?:de|du|des|pour|contre|sur|à|au|aux|en|et)(?=[ \t])|d['’])"
+_FR_DET = r"(?:(?:la|le|les|l['’])[ \t]*)?"
+_FR_CAPS = rf"{CAP}(?:[ \t]+{CAP}){{0,3}}"
+_FR_BODY = re.compile(
+    rf"(?<![\w\-])(?P<name>{_FR_BODY_HEAD}(?:[ \t]+(?:{_FR_CAPS}|{_FR_WORD})){{0,3}}?"
+    rf"(?:[ \t]*{_FR_PREP}[ \t]*{_FR_DET}"
+    rf"(?:{_FR_CAPS}|{_FR_WORD})(?:[ \t]+{_FR_ADJ_AFTER_NAME})?){{1,6}})"
+)
+
+
+def french_body_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Names of associations, companies and institutions written the French way, with
+    lower-case words inside: "Association des ressortissants de Kidal", "Action contre la
+    faim", "Fonds au profit des victimes"."""
+    for m in _FR_BODY.finditer(text):
+        name = m.group("name")
+        # end on a noun, not on a preposition or article left dangling
+        trimmed = re.sub(rf"(?:[ \t]+{_FR_PREP}|[ \t]+(?:la|le|les)|[ \t]*l['’])+$", "", name)
+        # "... de Kidal à Bamako": where the body sits, not part of its name
+        where = re.search(rf"[ \t]+(?:à|au|en)[ \t]+{_FR_CAPS}$", trimmed)
+        if where and re.search(rf"[ \t]{_FR_PREP}", trimmed[: where.start()]):
+            trimmed = trimmed[: where.start()]
+        if len(trimmed.split()) >= 3:
+            yield m.start("name"), m.start("name") + len(trimmed)
 
 
 def group_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -655,9 +768,34 @@ def _expansion_before(text: str, end: int, acr: str) -> tuple[int, int] | None:
     return None
 
 
+_SYLLABIC = re.compile(
+    rf"(?P<long>{CAP}(?:[ \t]+(?:{_CONNECT}[ \t]+|[a-zà-ÿ][\w'’\-]*[ \t]+){{0,3}}{CAP}){{1,6}})"
+    rf"[ \t]*\([ \t]*(?P<acr>[A-Z][a-zà-ÿ]{{2,11}})[ \t]*\)"
+)
+
+
+def _syllabic(acr: str, long: str) -> bool:
+    """ "Somilo" of "Société des mines de Loulo", "Comanav" of "Compagnie malienne de
+    navigation": the short name's letters in order through the long name's words."""
+    letters, words = acr.casefold(), long.casefold().split()
+    if not words or words[0][:2] != letters[:2]:
+        return False
+    pos, joined = 0, " ".join(words)
+    for ch in letters:
+        pos = joined.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
 def acronym_pairs(text: str) -> list[AcronymPair]:
-    """Acronyms defined in the text: "Long Name (ACR)", "ACR [Long Name]", "Long, known as ACR"."""
+    """Acronyms defined in the text: "Long Name (ACR)", "ACR [Long Name]", "Long, known as ACR",
+    "Société des mines de Loulo (Somilo)"."""
     pairs: list[AcronymPair] = []
+    for m in _SYLLABIC.finditer(text):
+        if _syllabic(m.group("acr"), m.group("long")):
+            pairs.append(AcronymPair(m.start("long"), m.end("long"), m.start("acr"), m.end("acr")))
     for m in _PAREN_AFTER.finditer(text):
         acr = m.group("acr")
         if not _is_acronym(acr):
@@ -750,9 +888,37 @@ _SIGNATURE_LINE = re.compile(
 )
 
 
+# "Lire aussi :", "Read more", "Related stories": the headlines of other stories follow.
+_RELATED_HEADING = re.compile(
+    r"^[ \t]*(?i:(?:à |a )?lire aussi|lire également|voir aussi|sur le même sujet|"
+    r"dans la même rubrique|les plus lus|nos articles|read more|read also|also read|"
+    r"related(?: stories| articles| coverage| content| news)?|more on this story|more from|"
+    r"see also|most read|recommended|you may also like|further reading|trending)"
+    r"(?:[ \t]*[:|»›>-][ \t]*(?P<inline>[^\n]*)|[ \t]*)$",
+    re.MULTILINE,
+)
+
+
+def related_zones(text: str) -> list[tuple[int, int]]:
+    """Lists of other stories' headlines left in a page ("Lire aussi :" and the short lines
+    after it, up to a blank line or a sentence): never about this story's entities."""
+    zones = []
+    for m in _RELATED_HEADING.finditer(text):
+        end = m.end()
+        if not (m.group("inline") or "").strip():
+            for line in re.finditer(r"\n([^\n]+)", text[end:]):
+                body = line.group(1).strip()
+                if not body or len(body.split()) > 20 or re.search(r"[.!?]\s+\w", body):
+                    break
+                end = m.end() + line.end()
+        zones.append((m.start(), end))
+    return zones
+
+
 def credit_zones(text: str) -> list[tuple[int, int]]:
-    """Bylines, photo credits and agency credits: names in them are never entities."""
-    zones: list[tuple[int, int]] = []
+    """Bylines, photo credits, agency credits and lists of related stories: names in them
+    are never entities."""
+    zones: list[tuple[int, int]] = related_zones(text)
     for m in _DATELINE.finditer(text):
         zones.append((m.start("agency") - 1, m.end("agency") + 1))
     for m in _SIGNATURE_LINE.finditer(text):
@@ -907,6 +1073,9 @@ def strip_name(
             ):
                 s = e - len(rest)
                 continue
+            if w in _LEAD_PREPOSITIONS and word[:1].isupper() and rest[:1].isupper():
+                s = e - len(rest)  # "Depuis Dakar", "À Abuja" at a sentence start
+                continue
             if titles and _is_demonym(word) and rest[:1].isupper():
                 s = e - len(rest)  # "l'Algérien Abdelhamid Abou Zeid" (people only)
                 continue
@@ -926,7 +1095,31 @@ def strip_name(
     return out
 
 
+_LEAD_PREPOSITIONS = frozenset(
+    word_list(
+        """
+        à a au aux de depuis selon pour dans en après avant chez vers sur par avec sans contre
+        entre pendant durant malgré outre in at from after before for since during with without
+        against near outside inside despite under over across through via
+        """
+    )
+)
 _DEMONYM_SHAPE = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:ien|ienne|iens|iennes|ian|ians)$")
+_PLURAL_DEMONYM_SHAPE = re.compile(
+    r"(?:[A-ZÀ-Ý][a-zà-ÿ]+-)?[A-ZÀ-Ý][a-zà-ÿ]+"
+    r"(?:ien|ienne|iens|iennes|ian|ians|ais|aise|aises|ain|ains|aine|aines|ois|oise|oises)$"
+)
+
+
+def demonym_shaped(word: str) -> bool:
+    """A nationality as a noun ("Mauritaniens", "Néerlandais", "Sud-Africain"), not a name."""
+    return norm(word) in DEMONYMS or bool(_PLURAL_DEMONYM_SHAPE.fullmatch(word))
+
+
+def is_title_word(word: str) -> bool:
+    """ "President", "Colonel", "Me", "Foreign": words that come before a person's name."""
+    w = word.casefold().rstrip(".")
+    return w in _TITLE_WORDS or w in _MODIFIER_WORDS or _is_demonym(word)
 
 
 def _is_demonym(word: str) -> bool:
@@ -935,8 +1128,6 @@ def _is_demonym(word: str) -> bool:
     return norm(bare) in DEMONYMS or bool(_DEMONYM_SHAPE.fullmatch(bare))
 
 
-# particles inside person names: "Iyad Ag Ghaly", "Sanda Ould Bouamama", "Abou al-Baraa"
-_NAME_PARTICLE = r"(?:ag|Ag|ould|Ould|ben|Ben|bin|ibn|al|Al|el|El|ould|dit|de|van|von)"
 _PERSON_RUN = re.compile(
     rf"(?<![\w'’\-]){CAP}(?:[ \t]+(?:{_NAME_PARTICLE}[ \t]+|{_NAME_PARTICLE}-)?{CAP}){{1,4}}"
 )
