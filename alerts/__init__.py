@@ -2,6 +2,8 @@
 
     digest.py         the data a message shows (Digest, AlertItem, ArticleRef), grouping;
                       items made from the outbox's plain rows (item_from_row)
+    evidence.py       why an alert is believed, in plain words (one phrase per evidence
+                      code), with its confidence; countries by name; a town's place
     channels/         one module per channel (its settings section, renderer and sender),
                       registered in channels/__init__.py: email_channel.py (SMTP),
                       slack_channel.py (incoming webhook); spec.py says what a channel is

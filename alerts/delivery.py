@@ -266,13 +266,14 @@ def example_digest(channel: str, now: datetime | None = None) -> Digest:
         sentence="This example sentence names Timbuktu, highlighted as a new town would be.",
         article_count=1, source_count=1, region="Tombouctou",
         latitude=16.7666, longitude=-3.0026, country_code="ML",
+        evidence=("gazetteer",), confidence=0.85,
     )
     actor = make_item(
         alert_id=f"test-actor-{nonce}", entity_id="test-actor", kind="actor",
         subtype="organisation", name="Example Organisation", article=article,
         surface="Example Organisation",
         sentence="The Example Organisation stands for a new actor in this test message.",
-        article_count=1, source_count=1,
+        article_count=1, source_count=1, evidence=("name-words",), confidence=0.75,
     )
     return build_digest(channel, [actor, town], run_id=None, test=True)
 

@@ -3,7 +3,8 @@
 (`alerts.channels`).
 
 A digest is one message on one channel: the new actors and the new towns of a run, each with
-its evidence (the article, the sentence, how many articles and sources named it in that run).
+its evidence (the article, the sentence, how many articles and sources named it in that run,
+why the extractor believes it and how confidently: `alerts.evidence`).
 Its id is a hash of its alert ids, so the same alerts always make the same digest id (the
 email's Message-ID is derived from it).
 
@@ -14,6 +15,7 @@ clean lines; escaping belongs to each renderer.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -21,6 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from alerts.evidence import CUE_KINDS, country_name, cue_words, place_text, why_line
 
 if TYPE_CHECKING:
     from warehouse.outbox import AlertRow
@@ -96,6 +100,26 @@ class AlertItem:
     latitude: float | None = None
     longitude: float | None = None
     country_code: str | None = None
+    evidence: tuple[str, ...] = ()  # the extractor's codes: ("gazetteer",), ("model",) ...
+    confidence: float | None = None  # 0..1
+    cue: str | None = None  # the words of its cue in `sentence`: 'the village of …'
+
+    @property
+    def country(self) -> str | None:
+        """The country's name ('Mali' for 'ML'); the code when it is not known."""
+        return country_name(self.country_code)
+
+    @property
+    def place(self) -> str:
+        """Where a town is: 'Mopti region, Mali'."""
+        return place_text(self.region, self.country_code)
+
+    @property
+    def why(self) -> str | None:
+        """'why: in the gazetteer (Mopti region, Mali) · confidence 0.85'; None when the
+        entity was stored without evidence."""
+        return why_line(self.evidence, self.confidence, kind=self.kind, region=self.region,
+                        country_code=self.country_code, cue=self.cue)
 
     @property
     def has_coordinates(self) -> bool:
@@ -166,11 +190,20 @@ def make_item(
     latitude: float | None = None,
     longitude: float | None = None,
     country_code: str | None = None,
+    evidence: Iterable[str] = (),
+    confidence: float | None = None,
 ) -> AlertItem:
     """An AlertItem from raw warehouse values: text made single-line and bounded, the name
-    found in the sentence."""
+    found in the sentence, the words of its first cue found there."""
     clean_name = single_line(name, MAX_NAME_CHARS) or entity_id
     clean_sentence = single_line(sentence, MAX_SENTENCE_CHARS)
+    highlights = find_highlights(clean_sentence, [single_line(surface), clean_name])
+    codes = tuple(dict.fromkeys(c for c in (single_line(e, 40) for e in evidence) if c))
+    cue = next(
+        (w for code in codes if code in CUE_KINDS
+         if (w := cue_words(code, clean_sentence, highlights))),
+        None,
+    )
     return AlertItem(
         alert_id=alert_id,
         entity_id=entity_id,
@@ -179,14 +212,24 @@ def make_item(
         name=clean_name,
         article=article,
         sentence=clean_sentence,
-        highlights=find_highlights(clean_sentence, [single_line(surface), clean_name]),
+        highlights=highlights,
         article_count=article_count,
         source_count=source_count,
         region=single_line(region, 100) or None,
         latitude=latitude,
         longitude=longitude,
         country_code=single_line(country_code, 8) or None,
+        evidence=codes,
+        confidence=_confidence(confidence),
+        cue=cue,
     )
+
+
+def _confidence(value: float | None) -> float | None:
+    """A stored confidence as a number in 0..1; None when absent or not a number."""
+    if value is None or not math.isfinite(value):
+        return None
+    return min(max(float(value), 0.0), 1.0)
 
 
 def make_article(
@@ -227,6 +270,8 @@ def item_from_row(row: AlertRow) -> AlertItem:
         latitude=row.latitude,
         longitude=row.longitude,
         country_code=row.country_code,
+        evidence=row.evidence,
+        confidence=row.confidence,
     )
 
 

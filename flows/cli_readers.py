@@ -28,7 +28,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 LISTING_LIMITS: dict[str, int] = {
     "name": 32, "region": 16, "evidence": 60, "entity": 32, "last_error": 50, "source": 20,
     "article": 40, "alert_id": 24, "url": 60, "title": 60, "duplicate_of": 40,
-    "article_id": 20,
+    "article_id": 20, "why": 24,
 }
 
 

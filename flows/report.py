@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from alerts import charts
+from alerts.evidence import country_name
 from extractors.errors import MonitorError
 from warehouse.report_queries import (
     FeedHealth,
@@ -212,7 +213,8 @@ def _entity_rows(entities: list[NewEntity]) -> str:
     rows = []
     for e in entities:
         kind = e.subtype.replace("_", " ") if e.subtype else e.kind
-        where = ", ".join(_e(x) for x in (e.region, e.country_code) if x)
+        # a town's country by name ("Mali"), the code when the name is not known
+        where = ", ".join(_e(x) for x in (e.region, country_name(e.country_code)) if x)
         detail = f"{_e(kind)}{' · ' + where if where else ''}"
         if e.article_title or e.article_url:
             first = (f"{_link(e.article_url, e.article_title)} "

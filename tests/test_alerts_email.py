@@ -6,6 +6,7 @@ import logging
 import socket
 from pathlib import Path
 
+import duckdb
 import pytest
 from alert_standins import (
     NOW,
@@ -75,15 +76,50 @@ def test_the_digest_arrives_with_both_parts_and_the_evidence(db_path: Path) -> N
         assert "RFI Afrique, 2025-03-01" in text
         assert "named in 2 articles from 2 sources in this run" in text
     assert "https://www.rfi.fr/fr/afrique/a1" in plain
-    assert "Mopti, 15.0833°N 1.9667°W: https://www.openstreetmap.org/?mlat=15.08330" in plain
+    assert (
+        "Mopti region, Mali, 15.0833°N 1.9667°W: https://www.openstreetmap.org/?mlat=15.08330"
+    ) in plain
     assert "\u201cFighters of the **Katiba Test** attacked the camp on Sunday.\u201d" in plain
     assert '<a href="https://www.rfi.fr/fr/afrique/a1">Attack near Mopti' in html
     assert "Fighters of the <mark>Katiba Test</mark> attacked" in html
     assert "The army left <mark>Boni</mark> after the attack." in html
     assert (
-        'Mopti, <a href="https://www.openstreetmap.org/?mlat=15.08330&amp;mlon=-1.96670'
-        '#map=11/15.08330/-1.96670">15.0833°N 1.9667°W (map)</a>'
+        'Mopti region, Mali, <a href="https://www.openstreetmap.org/?mlat=15.08330'
+        '&amp;mlon=-1.96670#map=11/15.08330/-1.96670">15.0833°N 1.9667°W (map)</a>'
     ) in html
+    assert "why:" not in plain and "confidence" not in plain  # no evidence stored
+
+
+def with_evidence(con: duckdb.DuckDBPyConnection) -> None:
+    """The standard findings as the extractor would have stored them: Boni from the
+    gazetteer, the Katiba from the model alone."""
+    con.execute("UPDATE entities SET evidence = ['gazetteer'], confidence = 0.85 "
+                "WHERE entity_id = 'e-boni'")
+    con.execute("UPDATE entities SET evidence = ['model'], confidence = 0.6 "
+                "WHERE entity_id = 'e-katiba'")
+
+
+def test_each_alert_says_why_and_how_confidently_in_both_parts(db_path: Path) -> None:
+    with SmtpServer() as server, warehouse(db_path) as con:
+        standard_findings(con)
+        with_evidence(con)
+        report = deliver_pending(
+            con, [smtp_sender(server.port)], run_id=RUN, max_attempts=10, now=NOW
+        )
+        assert report.sent == 2
+
+    plain, html = parts(server.received[0].message)
+    plain = plain.replace("\r\n", "\n")
+    boni = plain[plain.index("* Boni"):]
+    katiba = plain[plain.index("* Katiba Test"):plain.index("Towns (1)")]
+    assert "  why: in the gazetteer (Mopti region, Mali) · confidence 0.85\n" in boni
+    assert "  why: model only · confidence 0.60\n" in katiba
+    assert "<small>why: in the gazetteer (Mopti region, Mali) · confidence 0.85</small>" in html
+    assert "<small>why: model only · confidence 0.60</small>" in html
+    assert (
+        html.index("<strong>Katiba Test</strong>") < html.index("model only")
+        < html.index("<strong>Boni</strong>") < html.index("in the gazetteer")
+    )
 
 
 def test_a_new_town_with_coordinates_is_shown_on_an_inline_map(db_path: Path) -> None:

@@ -108,10 +108,30 @@ def test_the_digest_is_posted_as_blocks_with_a_fallback(
     assert texts[2] == "*Towns* (1)"
     boni = texts[3]
     assert (
-        "Mopti  ·  <https://www.openstreetmap.org/?mlat=15.08330&amp;mlon=-1.96670"
+        "Mopti region, Mali  ·  <https://www.openstreetmap.org/?mlat=15.08330&amp;mlon=-1.96670"
         "#map=11/15.08330/-1.96670|15.0833°N 1.9667°W>"
     ) in boni
     assert ">\u201cThe army left *Boni* after the attack.\u201d" in boni
+    assert ":mag:" not in katiba + boni  # no evidence stored: no "why" line
+
+
+def test_each_alert_says_why_and_how_confidently(hook: SlackWebhook, db_path: Path) -> None:
+    with warehouse(db_path) as con:
+        standard_findings(con, channels=["slack"])
+        con.execute("UPDATE entities SET evidence = ['gazetteer'], confidence = 0.85 "
+                    "WHERE entity_id = 'e-boni'")
+        con.execute("UPDATE entities SET evidence = ['model'], confidence = 0.6 "
+                    "WHERE entity_id = 'e-katiba'")
+        report = deliver_pending(con, [slack(hook)], run_id=RUN, max_attempts=10, now=NOW)
+        assert report.sent == 2
+
+    payload = hook.accepted[0].payload
+    check_limits(payload)
+    texts = section_texts(payload)
+    katiba, boni = texts[1], texts[3]
+    assert ":round_pushpin: Mopti region, Mali  ·  " in boni
+    assert "\n:mag: why: in the gazetteer (Mopti region, Mali) · confidence 0.85\n" in boni
+    assert "\n:mag: why: model only · confidence 0.60\n" in katiba
 
 
 def test_120_entities_are_split_into_several_messages_nothing_lost_nothing_twice(

@@ -78,9 +78,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]
     found = [
         _entity("a-macina", "actor", "Katiba Macina", "art-macina", NOW,
-                subtype="armed_group", sentence=LONG_SENTENCE),
+                subtype="armed_group", sentence=LONG_SENTENCE,
+                evidence=("armed-group-cue", "name-words"), confidence=0.8),
         _entity("t-menaka", "town", "Ménaka", "art-macina", NOW, sentence=LONG_SENTENCE,
-                latitude=15.9182, longitude=2.4022, country_code="ML", region="Ménaka"),
+                latitude=15.9182, longitude=2.4022, country_code="ML", region="Ménaka",
+                evidence=("gazetteer",), confidence=0.85),
         _entity("t-bamako", "town", "Bamako", "art-old", OLD, baseline=True,
                 sentence="Bamako was calm.", latitude=12.6, longitude=-8.0,
                 country_code="ML", region="Bamako"),
@@ -142,6 +144,9 @@ def test_entities_in_every_format_with_their_first_sighting(
     assert menaka["evidence"] == LONG_SENTENCE  # the first mention's sentence, uncut
     assert menaka["mentions"] == 2 and menaka["new"] is True
     assert records["Bamako"]["new"] is False
+    assert menaka["why"] == "0.85 gazetteer"  # confidence, then the evidence codes
+    assert records["Katiba Macina"]["why"] == "0.80 armed-group-cue+name-words"
+    assert records["Old Group"]["why"] == "0.50"  # stored without evidence
 
     rows = _csv(capsys, ["entities", *db])
     assert {r["name"] for r in rows} == set(records)
@@ -149,6 +154,7 @@ def test_entities_in_every_format_with_their_first_sighting(
 
     table = _out(capsys, ["entities", *db])
     assert "Katiba Macina" in table and "armed_group" in table and "(4 rows)" in table
+    assert "0.85 gazetteer" in table
     assert LONG_SENTENCE not in table and "…" in table  # long text cut in a table
     assert NOW.strftime("%Y-%m-%d %H:%M") in table  # times to the minute, UTC
 

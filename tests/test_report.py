@@ -182,6 +182,13 @@ def test_page_is_self_contained_and_escaped(page: tuple[Path, str]) -> None:
     assert "Boulkessi" in html  # named, no coordinates: listed under the map
 
 
+def test_new_towns_show_their_country_by_name(page: tuple[Path, str]) -> None:
+    html = page[1]
+    section = html[html.index('id="new-entities"'):]
+    gao = section[section.index("<b>Gao</b>"):]
+    assert gao.startswith('<b>Gao</b><br><span class="kind">town · Mali</span>')
+
+
 def test_safe_href() -> None:
     assert safe_href("https://example.org/a?b=1&c=2") == "https://example.org/a?b=1&amp;c=2"
     for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "seed:001",

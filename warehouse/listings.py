@@ -77,6 +77,10 @@ SELECT e.name,
        e.region,
        CASE WHEN e.latitude IS NOT NULL AND e.longitude IS NOT NULL
             THEN printf('%.4f, %.4f', e.latitude, e.longitude) END AS coords,
+       -- one short column (the table has room for one more at 120 characters): the
+       -- confidence first, so a cut cell keeps it
+       nullif(concat_ws(' ', printf('%.2f', e.confidence),
+                        nullif(array_to_string(e.evidence, '+'), '')), '') AS why,
        a.source,
        a.title AS article,
        coalesce(fm.sentence, (SELECT any_value(m.sentence) FROM mentions m
@@ -103,9 +107,10 @@ def list_entities(
     since: datetime | None = None,
     limit: int | None = None,
 ) -> Listing:
-    """Actors and towns, newest first: where each was first seen (`source` and `article`,
-    the title, and `evidence`, the sentence of its first mention there) and how often it
-    was named (`mentions`).
+    """Actors and towns, newest first: how sure the extractor was and why (`why`: its
+    confidence, then its evidence codes: "0.85 gazetteer", "0.55 model+speech"), where each
+    was first seen (`source` and `article`, the title, and `evidence`, the sentence of its
+    first mention there) and how often it was named (`mentions`).
     `new_only`: those not in the seed baseline."""
     return _fetch(
         con, _ENTITIES,

@@ -136,6 +136,7 @@ def due_alert_ids(
 _ITEMS_SQL = """
 SELECT al.alert_id, al.entity_id,
        e.kind, e.subtype, e.name, e.region, e.latitude, e.longitude, e.country_code,
+       e.evidence, e.confidence,
        art.article_id, art.title, art.url, art.source,
        coalesce(art.published_at, art.fetched_at) AS published,
        ev.surface, ev.sentence,
@@ -180,6 +181,8 @@ class AlertRow:
     latitude: float | None
     longitude: float | None
     country_code: str | None
+    evidence: tuple[str, ...]  # why the extractor believes it: ("gazetteer",), ("model",) ...
+    confidence: float | None  # 0..1, from that evidence
     article_id: str | None  # the evidence: the alert's article, else the entity's first
     title: str | None
     url: str | None
@@ -193,7 +196,8 @@ class AlertRow:
 
 def alert_rows(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[str]) -> list[AlertRow]:
     """Everything a digest shows about these alerts, in one query over alerts, entities,
-    mentions and articles (`entities.region` comes from migration 004)."""
+    mentions and articles (`entities.region` comes from migration 004, `evidence` and
+    `confidence` from 003)."""
     if not alert_ids:
         return []
     rows = con.execute(_ITEMS_SQL, {"ids": list(alert_ids)}).fetchall()
@@ -201,11 +205,13 @@ def alert_rows(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[str]) -> list
 
 
 def _row(row: tuple[Any, ...]) -> AlertRow:
-    (alert_id, entity_id, kind, subtype, name, region, lat, lon, country,
+    (alert_id, entity_id, kind, subtype, name, region, lat, lon, country, evidence, confidence,
      article_id, title, url, source, published, surface, sentence, n_articles, n_sources) = row
     return AlertRow(
         alert_id=alert_id, entity_id=entity_id, kind=kind, subtype=subtype, name=name,
         region=region, latitude=lat, longitude=lon, country_code=country,
+        evidence=tuple(code for code in evidence or () if code),
+        confidence=None if confidence is None else float(confidence),
         article_id=article_id, title=title, url=url, source=source, published_at=published,
         surface=surface, sentence=sentence, article_count=int(n_articles),
         source_count=int(n_sources),

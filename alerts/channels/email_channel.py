@@ -6,10 +6,12 @@ new towns with coordinates, the HTML part shows them on a small map: a PNG
 (`alerts.charts.map_png`) attached inline, referenced by `cid:` (multipart/related inside
 the alternative); the plain-text part is the same either way. Untrusted text (names, titles,
 sentences, sources) is made single-line by `alerts.digest` and `html.escape`d in the HTML
-part; links are http(s) only. The subject is fixed text, counts and single-line names, and
-the envelope recipients come from the configuration alone, so nothing in an article can add
-a header or a recipient. The Message-ID is derived from the digest id: the same alerts sent
-twice carry the same Message-ID, which mail clients use to thread and drop duplicates.
+part; links are http(s) only. Each item says where a town is (region and country), and why
+the monitor believes it and how confidently (`alerts.evidence`), in both parts. The subject
+is fixed text, counts and single-line names, and the envelope recipients come from the
+configuration alone, so nothing in an article can add a header or a recipient. The
+Message-ID is derived from the digest id: the same alerts sent twice carry the same
+Message-ID, which mail clients use to thread and drop duplicates.
 
 The sender (`SmtpSender`), TLS modes: `none` (plain SMTP), `starttls` (upgrade after EHLO;
 refused when the server does not offer it, never silently sent in clear), `ssl` (implicit
@@ -200,6 +202,8 @@ def _plain_item(item: AlertItem) -> list[str]:
     lines = [f"* {item.name} ({describe_subtype(item)})"]
     if item.kind == "town":
         lines.append("  " + _place_text(item))
+    if item.why:
+        lines.append("  " + item.why)
     if item.article:
         art = item.article
         lines.append(f"  {art.title}")
@@ -214,7 +218,7 @@ def _plain_item(item: AlertItem) -> list[str]:
 
 
 def _place_text(item: AlertItem) -> str:
-    where = item.region or "region unknown"
+    where = item.place
     if item.coordinates:
         return f"{where}, {item.coordinates}: {item.map_url}"
     return f"{where}, coordinates unknown"
@@ -267,12 +271,14 @@ def _link(url: str | None, text: str) -> str:
 def _html_item(item: AlertItem) -> str:
     parts = [f"<li><strong>{_e(item.name)}</strong> <em>({_e(describe_subtype(item))})</em>"]
     if item.kind == "town":
-        where = _e(item.region or "region unknown")
+        where = _e(item.place)
         if item.coordinates:
             where += ", " + _link(item.map_url, item.coordinates + " (map)")
         else:
             where += ", coordinates unknown"
         parts.append(f"<br>{where}")
+    if item.why:
+        parts.append(f"<br><small>{_e(item.why)}</small>")
     if item.article:
         art = item.article
         parts.append(

@@ -159,12 +159,14 @@ def item_text(item: AlertItem) -> str:
 def _item_text(item: AlertItem, budget: _Budget) -> str:
     lines = [f"*{escape(_clip(item.name, budget.name))}*  ·  {escape(describe_subtype(item))}"]
     if item.kind == "town":
-        where = escape(item.region or "region unknown")
+        where = escape(item.place)
         if item.coordinates:
             where += "  ·  " + link(item.map_url if budget.links else None, item.coordinates)
         else:
             where += "  ·  coordinates unknown"
         lines.append(":round_pushpin: " + where)
+    if item.why:
+        lines.append(":mag: " + escape(item.why))
     if item.article:
         art = item.article
         title = _clip(art.title, budget.title)
