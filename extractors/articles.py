@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from urllib.parse import urlsplit
@@ -224,7 +224,7 @@ def build_articles(
             if item is not None:
                 outcome.attempts.append(attempt(DONE))
             continue
-        article.topic_terms = decision.matched
+        article = replace(article, topic_terms=decision.matched)
         outcome.articles.append(article)
         outcome.stored_entry_keys[article.article_id] = entry_key
         if article.text_origin == "summary" and failure is not None:
@@ -249,10 +249,12 @@ def _upgrade(
     (same article id), or the try is counted."""
     assert item.article_id is not None
     if article is not None and article.text_origin == "page":
-        article.article_id = item.article_id
-        article.canonical_url = canonical_url(entry.url)
-        article.topic_terms = topic.assess(article.title, entry.summary, article.text).matched
-        outcome.upgrades.append(article)
+        outcome.upgrades.append(replace(
+            article,
+            article_id=item.article_id,
+            canonical_url=canonical_url(entry.url),
+            topic_terms=topic.assess(article.title, entry.summary, article.text).matched,
+        ))
         outcome.attempts.append(attempt(DONE, "page", item.article_id))
         return
     problem = failure or ExtractionError("the page holds no article text", url=entry.url)

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from extractors.dedup import ArticleSignature, DuplicateIndex
 from extractors.errors import ExtractionError, FetchError
-from extractors.models import Article, FeedEntry
-from extractors.shingles import signature
+from extractors.models import FeedEntry
 
 RETRYING, GAVE_UP, DONE = "retrying", "gave_up", "done"
 MAX_RUNS_TO_WAIT = 16
@@ -100,19 +98,3 @@ def interleave_by_host(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
         depth += 1
     return ordered
 
-
-def mark_upgrades(index: DuplicateIndex, articles: Sequence[Article]) -> list[ArticleSignature]:
-    """Duplicate marking for articles whose stored summary text is replaced by their page:
-    the new text is compared with everything else (never with the article's own summary)
-    and joins the index. Returns the signatures that replace the stored ones."""
-    signatures = []
-    for article in articles:
-        text_signature = signature(article.text, index.params)
-        match = index.find(text_signature, article.content_hash)
-        if match is None or article.article_id in (match.original_id, match.matched_id):
-            article.duplicate_of, article.similarity = None, None
-        else:
-            article.duplicate_of, article.similarity = match.original_id, match.similarity
-        index.add(article.article_id, article.content_hash, text_signature, article.duplicate_of)
-        signatures.append(ArticleSignature(article.article_id, text_signature))
-    return signatures

@@ -3,10 +3,9 @@ while the run goes).
 
 `RunSummary` is what `mali-monitor run` prints (`flows.output.run_summary`), what the
 `ingest-summary` artifact shows (`flows.output.summary_markdown`) and what a Python caller
-of `ingest` gets back. It is frozen plain data: `as_dict()` gives the JSON form (the keys
-and nesting of the dictionary the flow returned before this class existed), and
-`summary["articles_new"]` / `summary.get(...)` still read that form, for callers written
-against the dictionary (prefer the attributes).
+of `ingest` gets back. It is frozen plain data, read by attribute (`summary.articles_new`):
+`as_dict()` gives the JSON form (the keys and nesting of the dictionary the flow returned
+before this class existed) and `from_dict()` reads it back.
 """
 
 from __future__ import annotations
@@ -149,16 +148,6 @@ class RunSummary:
             read_copy=data.get("read_copy"),
             export=data.get("export"),
         )
-
-    # Reading the dictionary form, for callers written against it.
-    def __getitem__(self, key: str) -> Any:
-        return self.as_dict()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.as_dict().get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.as_dict()
 
 
 _COUNTS = (

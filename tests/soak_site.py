@@ -27,7 +27,6 @@ also inherits a marker environment variable, and /proc/*/environ is searched for
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 import random
@@ -368,7 +367,12 @@ class TreeWatch(threading.Thread):
 
 FLOW_END = re.compile(r"Flow run '([^']+)' - Finished in state (\w+)")
 FLOW_CRASH = re.compile(r"flow run '([^']+)' as crashed", re.IGNORECASE)
-SUMMARY = re.compile(r"Flow run '([^']+)' - run (\S+) finished: (\{.*\})\s*$")
+# the line flows/ingest.py logs at the end of a run (its RunSummary's main counts)
+SUMMARY = re.compile(
+    r"Flow run '([^']+)' - run (\S+) finished: (\d+) feeds polled, (\d+) new articles, "
+    r"(\d+) duplicates, (\d+) errors"
+)
+SUMMARY_COUNTS = ("feeds_polled", "articles_new", "duplicates", "errors")
 
 
 @dataclass
@@ -385,7 +389,7 @@ class RunRecord:
     emails: int  # messages the SMTP server accepted during this run
     slack_posts: int  # webhook posts answered 200 during this run
     site: dict[str, int]
-    summary: dict[str, Any] | None = None  # the flow's summary, when its log line has one
+    summary: dict[str, Any] | None = None  # run_id and SUMMARY_COUNTS, from the flow's log line
     email_alerts: int = 0  # alerts (entities) in the messages accepted during this run
     slack_alerts: int = 0
     parts_kb: dict[str, int] = field(default_factory=dict)  # RSS by kind of process, run end
@@ -421,7 +425,7 @@ def serve_command() -> list[str]:
         return [str(script)]
     found = shutil.which("mali-monitor")
     return [found] if found else [
-        sys.executable, "-c", "import sys; from flows.cli import main; sys.exit(main())"]
+        sys.executable, "-c", "import sys; from flows.console import main; sys.exit(main())"]
 
 
 def write_config(path: Path, db: Path, site: SoakSite, smtp_port: int,
@@ -559,10 +563,11 @@ def run_soak(
                     line = raw.decode("utf-8", "replace")
                     found = SUMMARY.search(line)
                     if found:
-                        try:
-                            summaries[found.group(1)] = ast.literal_eval(found.group(3))
-                        except (ValueError, SyntaxError):
-                            summaries[found.group(1)] = {}
+                        summaries[found.group(1)] = {
+                            "run_id": found.group(2),
+                            **dict(zip(SUMMARY_COUNTS, map(int, found.groups()[2:]),
+                                       strict=True)),
+                        }
                     end = FLOW_END.search(line) or FLOW_CRASH.search(line)
                     if not end or end.group(1) in ended:
                         continue

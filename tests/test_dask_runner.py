@@ -88,7 +88,7 @@ def run_with(tmp_path: Path, name: str, feeds: list[str], run_section: str) -> P
     )
     initialise(db)
     summary = ingest(str(config), str(db), feeds, deliver_alerts=False)
-    assert summary["errors"] == 0
+    assert summary.errors == 0
     return db
 
 

@@ -59,5 +59,5 @@ def test_a_run_does_not_retry_an_unresolvable_feed(
     config = tmp_path / "mali-monitor.toml"
     config.write_text("[fetch]\nretries = 3\nretry_delay_s = 0\n", encoding="utf-8")
     summary = ingest(str(config), str(db_path), [f"http://{NOWHERE}/rss"])
-    assert summary["errors"] == 1
+    assert summary.errors == 1
     assert lookups[NOWHERE] == 1  # polled once, not 1 + 3 retries

@@ -98,7 +98,7 @@ def test_only_new_entities_are_stored_and_alerted_once(
         _rows(db_path, "select kind, subtype, name from entities where not in_seed_baseline")
     )
     assert new_rows == EXPECTED_NEW
-    assert summary["entities_new"] == 3
+    assert summary.entities_new == 3
     # seed entities under other forms were recognised, not created again
     mentioned = {
         entity_id for (entity_id,) in _rows(
@@ -131,7 +131,7 @@ def test_only_new_entities_are_stored_and_alerted_once(
     # a second run over the same feeds finds nothing new and sends nothing
     webhook_posts = len(hook.hits)
     again = ingest(str(_config(tmp_path, smtp.port)), str(db_path), [feed])
-    assert again["entities_new"] == 0 and again["articles_new"] == 0
+    assert again.entities_new == 0 and again.articles_new == 0
     assert len(smtp.received) == 1
     assert len(hook.hits) == webhook_posts
     assert _rows(db_path, "select count(*) from alerts") == [(6,)]

@@ -88,7 +88,7 @@ def test_run_stores_on_topic_articles_from_rss_and_atom(
     assert summary.skipped == 1  # the football match
     # plain data: its JSON form round-trips, and still reads like the old dictionary
     assert RunSummary.from_dict(json.loads(json.dumps(summary.as_dict()))) == summary
-    assert summary["articles_new"] == 3 and summary.get("failed_feeds") == []
+    assert summary.articles_new == 3 and summary.failed_feeds == ()
     stored = {
         r[0]: r[1:]
         for r in rows(

@@ -6,7 +6,11 @@ The group "Front Imaginaire du Gourma" is INVENTED for these tests."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,6 +159,38 @@ def test_bad_countries_and_word_lists_name_file_and_line(data: Path) -> None:
     (data / "armed_group.toml").unlink()
     (data / "regions.txt").unlink()
     assert "missing" in str(error_of(data))
+
+
+def console_command() -> list[str]:
+    """The `mali-monitor` command: the console script installed beside this interpreter, else
+    the entry point pyproject.toml declares for it, run the way the script runs it."""
+    script = Path(sys.executable).with_name("mali-monitor")
+    if script.is_file():
+        return [str(script)]
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    entry = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["scripts"]
+    module, function = entry["mali-monitor"].split(":")
+    return [sys.executable, "-c", f"import sys; from {module} import {function}; "
+            f"sys.exit({function}())"]
+
+
+def test_the_command_names_a_bad_file_in_one_line_without_a_traceback(
+    data: Path, tmp_path: Path
+) -> None:
+    path = data / "actors.toml"
+    bad_line = len(path.read_text(encoding="utf-8").splitlines()) + 4
+    append(path, '\n[[actor]]\nname = "Katiba X"\nsubtype = "militia"\n')
+    env = {**os.environ, KNOWLEDGE_ENV: str(data), topic.CACHE_ENV: str(tmp_path / "cache"),
+           "PREFECT_HOME": str(tmp_path / "prefect")}
+    done = subprocess.run(
+        [*console_command(), "run", "--db", str(tmp_path / "none.duckdb")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"mali-monitor: error: {path}, line {bad_line}: "), done.stderr
+    assert "subtype 'militia'" in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
 # --- a newcomer adds an armed group --------------------------------------------------------

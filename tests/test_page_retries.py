@@ -25,6 +25,7 @@ from extractors.retry_queue import (
     runs_to_wait,
 )
 from flows.ingest import ingest
+from flows.run_summary import RunSummary
 from flows.setup import initialise
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -71,7 +72,7 @@ def rows(db: Path, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         return con.execute(sql, params).fetchall()
 
 
-def run(cfg: str, db: Path, feed: str) -> dict[str, Any]:
+def run(cfg: str, db: Path, feed: str) -> RunSummary:
     return ingest(cfg, str(db), [feed], deliver_alerts=False)
 
 
@@ -138,7 +139,7 @@ def test_summary_article_is_upgraded_when_its_page_comes_back(
     cfg = config(tmp_path, entities=True)
 
     first = run(cfg, db, feed)
-    assert first["articles_new"] == 2
+    assert first.articles_new == 2
     ((article_id, origin, hash_1, text_1),) = rows(
         db, "select article_id, text_origin, content_hash, text from articles where url = ?",
         [page])
@@ -157,8 +158,8 @@ def test_summary_article_is_upgraded_when_its_page_comes_back(
     site.clear_hits()
     second = run(cfg, db, feed)
 
-    assert second["not_modified"] == 1 and second["pages_retried"] == 1
-    assert second["upgraded"] == 1 and second["articles_new"] == 0
+    assert second.not_modified == 1 and second.pages_retried == 1
+    assert second.upgraded == 1 and second.articles_new == 0
     assert hits(site, "/news/village") == 1 and hits(site, "/news/mopti") == 0
     ((origin, hash_2, text_2),) = rows(
         db, "select text_origin, content_hash, text from articles where url = ?", [page])
@@ -184,7 +185,7 @@ def test_summary_article_is_upgraded_when_its_page_comes_back(
     # -- and never again
     site.clear_hits()
     third = run(cfg, db, feed)
-    assert third["pages_retried"] == 0 and hits(site, "/news/village") == 0
+    assert third.pages_retried == 0 and hits(site, "/news/village") == 0
     assert rows(db, "select count(*) from articles where not is_seed") == [(2,)]
     assert_consistent(db)
 
@@ -246,7 +247,7 @@ def test_permanent_failures_are_not_retried(site: Site, db: Path, tmp_path: Path
     cfg = config(tmp_path)
 
     first = run(cfg, db, feed)
-    assert first["articles_new"] == 1 and first["gave_up"] == 2
+    assert first.articles_new == 1 and first.gave_up == 2
     states = {r[0]: r[1:] for r in rows(db, "select url, state, text_origin from page_attempts")}
     assert states == {
         gone_with_summary: ("gave_up", "summary"),  # stored from its summary, for good
@@ -259,7 +260,7 @@ def test_permanent_failures_are_not_retried(site: Site, db: Path, tmp_path: Path
 
     site.clear_hits()
     second = run(cfg, db, feed)
-    assert second["pages_retried"] == 0
+    assert second.pages_retried == 0
     assert [h.path for h in site.hits if h.path.startswith("/news")] == []
     assert_consistent(db)
 
@@ -275,7 +276,7 @@ def test_page_that_recovers_is_stored_once_from_the_page(
     cfg = config(tmp_path)
 
     first = run(cfg, db, feed)
-    assert first["articles_new"] == 0
+    assert first.articles_new == 0
     assert rows(db, "select state, attempts, last_status from page_attempts") == [
         ("retrying", 1, None)]
     assert rows(db, "select count(*) from seen_entries where url = ?", [page]) == [(0,)]
@@ -283,7 +284,7 @@ def test_page_that_recovers_is_stored_once_from_the_page(
     site.routes["/news/gao"].delay_s = 0
     site.clear_hits()
     second = run(cfg, db, feed)
-    assert second["articles_new"] == 1 and hits(site, "/news/gao") == 1
+    assert second.articles_new == 1 and hits(site, "/news/gao") == 1
     assert rows(db, "select text_origin from articles where url = ?", [page]) == [("page",)]
     assert rows(db, "select state, attempts, text_origin from page_attempts") == [
         ("done", 2, "page")]
@@ -314,7 +315,7 @@ def test_an_upgraded_text_is_deduplicated_against_the_warehouse(
     site.routes["/wire/mopti"].status = 200
     second = run(cfg, db, feed)
 
-    assert second["upgraded"] == 1
+    assert second.upgraded == 1
     ((origin, duplicate_of, similarity),) = rows(
         db, "select text_origin, duplicate_of, similarity from articles where url = ?", [reprint])
     assert (origin, duplicate_of) == ("page", ids[original]) and similarity > 0.8

@@ -21,6 +21,7 @@ from feedsite import Site, article_page, rss
 
 from flows.cli import main
 from flows.ingest import ingest
+from flows.run_summary import RunSummary
 from flows.setup import initialise
 from warehouse.connection import opened
 from warehouse.errors import WarehouseError, WarehouseLocked
@@ -122,8 +123,8 @@ def test_a_reader_holding_the_read_copy_never_stops_two_runs(
                         deliver_alerts=False)
         assert ask(reader).split() == ["5", "0"]
 
-    assert (first["articles_new"], second["articles_new"]) == (1, 1)
-    assert "warehouse.read.duckdb" in first["read_copy"]
+    assert (first.articles_new, second.articles_new) == (1, 1)
+    assert "warehouse.read.duckdb" in first.read_copy
     # A reader opening the copy now sees both runs, alerts included.
     assert count(copy, "select count(*) from articles") == 7
     assert count(copy, "select count(*) from alerts") > 0
@@ -143,7 +144,7 @@ class Background(threading.Thread):
     def __init__(self, *args: object) -> None:
         super().__init__(daemon=True)
         self.args = args
-        self.result: dict[str, object] | None = None
+        self.result: RunSummary | None = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -184,7 +185,7 @@ def test_a_process_opening_the_writers_file_mid_run_is_named_and_nothing_is_lost
     again = Background(str(config), str(db_path), [feed])
     again.run()
     assert again.error is None and again.result is not None
-    assert again.result["articles_new"] == 2
+    assert again.result.articles_new == 2
     assert count(db_path, "select count(*) from articles where not is_seed") == 2
     assert count(db_path, "select count(distinct canonical_url) from articles") == 7
     assert count(read_copy_path(db_path), "select count(*) from articles") == 7
@@ -342,7 +343,7 @@ def test_every_run_refreshes_the_configured_export(
     summary = ingest(str(config), str(db_path), [feed_of(site, MOPTI_ATTACK)],
                      deliver_alerts=False)
     folder = db_path.parent / "parquet"
-    assert str(folder) in summary["export"]
+    assert str(folder) in summary.export
     total = duckdb.sql(
         f"select count(*) from read_parquet('{folder}/articles/*/*.parquet')"
     ).fetchall()

@@ -189,7 +189,7 @@ def test_flow_fetches_in_doubt_and_the_page_decides(
     initialise(db_path)
     summary = ingest(with_feeds(config_file, f'\n[[feeds]]\nurl = "{feed}"\n'), str(db_path))
 
-    assert (summary["in_doubt"], summary["deferred"], summary["articles_new"]) == (2, 0, 1)
+    assert (summary.in_doubt, summary.deferred, summary.articles_new) == (2, 0, 1)
     assert site.requests_to("/derby") == []
     assert rows(db_path, "select url from articles where not is_seed") == [(site.url("/mali"),)]
     decided = dict(rows(db_path, "select url, reason from seen_entries where decision = "
@@ -222,7 +222,7 @@ def test_flow_all_feed_fetches_and_stores_everything_and_auto_learns(
     ))
     summary = ingest(config, str(db_path))
 
-    assert summary["mali_focused_feeds"] == [learnt]
+    assert summary.mali_focused_feeds == (learnt,)
     assert len(site.requests_to("/outlet/rice")) == 1 and site.requests_to("/general/rice") == []
     stored = {r[0] for r in rows(db_path, "select feed_url from articles where not is_seed")}
     assert site.url("/outlet.xml") in stored  # topic = "all": stored whatever the text says
@@ -251,7 +251,7 @@ def test_flow_budget_defers_to_the_next_run_and_stores_nothing_twice(
 
     done = [ingest(config, str(db_path)) for _ in range(4)]
 
-    assert [(s["in_doubt"], s["deferred"], s["articles_new"]) for s in done] == [
+    assert [(s.in_doubt, s.deferred, s.articles_new) for s in done] == [
         (1, 2, 1), (1, 1, 1), (1, 0, 1), (0, 0, 0)]
     assert "1 deferred" in run_summary(done[1], 1.0)
     assert [h.status for h in site.requests_to("/gao.xml")] == [200, 200, 200, 304]

@@ -71,8 +71,8 @@ def test_alerts_wait_while_smtp_is_down_then_arrive_exactly_once(
 
     first = ingest(config, str(warehouse))
 
-    assert first["entities_new"] >= 2
-    assert (first["alerts"]["sent"], first["alerts"]["failed"]) == (0, 2)
+    assert first.entities_new >= 2
+    assert (first.alerts.sent, first.alerts.failed) == (0, 2)
     waiting = alert_state(warehouse)
     assert set(waiting) == {"Katiba Serma", "Dinangourou"}
     for status, attempts, error in waiting.values():
@@ -84,8 +84,8 @@ def test_alerts_wait_while_smtp_is_down_then_arrive_exactly_once(
         second = ingest(config, str(warehouse))
         third = ingest(config, str(warehouse))
 
-    assert (second["alerts"]["sent"], second["alerts"]["failed"]) == (2, 0)
-    assert (third["alerts"]["sent"], third["alerts"]["failed"]) == (0, 0)
+    assert (second.alerts.sent, second.alerts.failed) == (2, 0)
+    assert (third.alerts.sent, third.alerts.failed) == (0, 0)
     assert len(server.received) == 1  # one digest, holding both
     plain, _ = parts(server.received[0].message)
     assert "Katiba Serma" in plain and "Dinangourou" in plain
@@ -120,7 +120,7 @@ def test_a_slack_endpoint_echoing_its_webhook_url_leaks_no_piece_of_it(
         hook.script = [(500, {}, body)] * 2  # retried once within the send
         run = ingest(config, str(warehouse))
 
-    assert (run["alerts"]["sent"], run["alerts"]["failed"]) == (0, 2)
+    assert (run.alerts.sent, run.alerts.failed) == (0, 2)
     for status, attempts, error in alert_state(warehouse).values():
         assert (status, attempts) == ("failed", 1)
         assert error.startswith("slack webhook: HTTP 500 invalid_payload ***")

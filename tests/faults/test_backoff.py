@@ -21,6 +21,7 @@ from extractors.backoff import (
 from extractors.polling import FeedSource
 from flows.ingest import ingest
 from flows.output import run_summary, summary_markdown
+from flows.run_summary import BackedOffFeed
 
 from .hostile_server import HostileServer, respond, sequence
 from .support import rows
@@ -100,7 +101,7 @@ def test_a_failing_feed_is_backed_off_reported_and_polled_again_by_hand(
     # Run 1 (scheduled: the configured feeds): the third failure starts the backoff; the
     # 429's Retry-After is honoured (not retried now, next poll in 10 minutes).
     first = ingest(str(config_path), str(warehouse))
-    assert first["backed_off"] == 0 and first["feeds_polled"] == 3
+    assert first.backed_off == 0 and first.feeds_polled == 3
     assert (hostile.count("/b/failing.xml"), hostile.count("/b/limited.xml")) == (2, 1)
     state = {
         url: (failures, next_poll, last_status)
@@ -116,17 +117,17 @@ def test_a_failing_feed_is_backed_off_reported_and_polled_again_by_hand(
 
     # Run 2, a minute later: both are skipped, counted and reported with their time.
     second = ingest(str(config_path), str(warehouse))
-    assert second["backed_off"] == 2 and second["feeds_polled"] == 1
+    assert second.backed_off == 2 and second.feeds_polled == 1
     assert (hostile.count("/b/failing.xml"), hostile.count("/b/limited.xml")) == (2, 1)
-    reported = {b["feed_url"]: b for b in second["backed_off_feeds"]}
-    assert reported[failing] == {
-        "feed_url": failing, "consecutive_failures": 3,
-        "next_poll_at": (started_1 + timedelta(minutes=30)).isoformat(timespec="seconds"),
-    }
-    assert reported[limited]["consecutive_failures"] == 1
+    reported = {b.feed_url: b for b in second.backed_off_feeds}
+    assert reported[failing] == BackedOffFeed(
+        feed_url=failing, consecutive_failures=3,
+        next_poll_at=(started_1 + timedelta(minutes=30)).isoformat(timespec="seconds"),
+    )
+    assert reported[limited].consecutive_failures == 1
     text = run_summary(second, 1.0)
     assert "  backed off     2 (failing feeds not polled this run)" in text
-    assert f"    {failing}: 3 failures, next poll at {reported[failing]['next_poll_at']}" in text
+    assert f"    {failing}: 3 failures, next poll at {reported[failing].next_poll_at}" in text
     assert "| feeds backed off | 2 |" in summary_markdown(second)
     assert rows(warehouse, "select status, feeds_polled, backed_off from runs "
                 "order by started_at") == [("completed", 3, 0), ("completed", 1, 2)]
@@ -136,7 +137,7 @@ def test_a_failing_feed_is_backed_off_reported_and_polled_again_by_hand(
     # Run 3, by hand (`mali-monitor run --feed URL`): polled regardless; it works again, so
     # its streak and its wait are cleared.
     third = ingest(str(config_path), str(warehouse), [failing])
-    assert third["backed_off"] == 0 and third["feeds_polled"] == 1
+    assert third.backed_off == 0 and third.feeds_polled == 1
     assert hostile.count("/b/failing.xml") == 3
     assert rows(warehouse, "select consecutive_failures, next_poll_at, last_status "
                 "from feed_state where feed_url = ?", [failing]) == [(0, None, "ok")]

@@ -134,7 +134,7 @@ def test_mali_monitor_run_killed_mid_run_is_marked_interrupted_and_the_next_run_
 
     summary = ingest(str(config), str(warehouse))
 
-    assert summary["articles_new"] == 1  # the second article; the first is known
+    assert summary.articles_new == 1  # the second article; the first is known
     assert rows(warehouse, "select status, message from runs order by started_at") == [
         ("interrupted", "the process stopped before the run finished"),
         ("completed", None),

@@ -191,7 +191,7 @@ def test_hostile_feeds_are_recorded_each_with_its_error_and_the_run_goes_on(
                "errors from runs")
     total_errors = scalar(warehouse, "select count(*) from fetch_errors")
     assert run == [("completed", 13, 51, 1, 50, total_errors)]
-    assert summary["errors"] == total_errors == 12
+    assert summary.errors == total_errors == 12
     assert rows(warehouse, "select url, text_origin from articles where not is_seed") == [
         (page, "page")
     ]

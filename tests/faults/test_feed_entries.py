@@ -86,5 +86,5 @@ def test_hostile_entries_are_skipped_with_a_reason_and_duplicates_stored_once(
         ("/e/untitled", "/e/relative", "/e/dup", "/e/dup-copy"), 1)
     assert rows(warehouse, "select status, feeds_polled, entries_seen, articles_new, "
                 "duplicates, errors from runs") == [("completed", 2, 6, 3, 1, 3)]
-    assert summary["articles_new"] == 3 and summary["duplicates"] == 1
+    assert summary.articles_new == 3 and summary.duplicates == 1
     assert_nothing_stored_twice(warehouse)

@@ -216,7 +216,7 @@ def test_hostile_pages_are_cut_refused_or_decoded_and_each_is_recorded(
             assert paragraph in text, (path, paragraph[:40], text[:200])
         assert "\ufffd" not in text and "Ã" not in text  # no replacement char, no mojibake
     assert stored == {}  # the flaky page: no text this run, so not stored
-    assert summary_1["articles_new"] == len(failing) + len(decoded)
+    assert summary_1.articles_new == len(failing) + len(decoded)
     assert rows(warehouse, "select status, errors from runs") == [
         ("completed", len(failing) + 2)
     ]
@@ -227,7 +227,7 @@ def test_hostile_pages_are_cut_refused_or_decoded_and_each_is_recorded(
     # the 429 waits for its Retry-After); the permanent failures are not. Nothing twice.
     summary_2 = ingest(str(config), str(warehouse), [feed])
 
-    assert summary_2["articles_new"] == 1
+    assert summary_2.articles_new == 1
     assert hostile.count("/p/flaky") == 2
     transient = {"/p/trickle-body", "/p/trickle-headers", "/p/500", "/p/503"}
     for path in transient:

@@ -188,7 +188,7 @@ def test_links_to_private_addresses_are_refused_without_a_connection(
     assert rows(warehouse, "select status, feeds_polled, errors from runs") == [
         ("completed", 2, 9)
     ]
-    assert summary["errors"] == 9
+    assert summary.errors == 9
     assert_nothing_stored_twice(warehouse)
 
 
