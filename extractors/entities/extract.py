@@ -434,7 +434,16 @@ def _weak_openers(accepted: list[_Cand], text: str) -> None:
         if c.source != "model" or c.known is not None or c.place is not None:
             continue
         surface = text[c.start : c.end]
+        line_start = text.rfind("\n", 0, c.start) + 1
+        line_end = text.find("\n", c.end)
+        line = text[line_start : line_end if line_end >= 0 else len(text)].strip(" \t:|•-")
+        if surface.isupper() and " " in surface and len(surface) > 8 and line == surface:
+            c.weak = True  # a heading in capitals: "FAITS SAILLANTS", "RÉPONSE HUMANITAIRE"
+            continue
         if " " in surface or "-" in surface or surface.isupper() or c.cues & _STRONG_CUES:
+            continue
+        if line == surface:
+            c.weak = True  # a word alone on its line: page furniture ("Partager", "Commenter")
             continue
         before = text[max(0, c.start - 200) : c.start]
         kept = before.rstrip(" \t\n\"“«(‘'-–—•*")
@@ -462,13 +471,21 @@ def _coordinated_towns(accepted: list[_Cand], text: str, gazetteer: Gazetteer) -
                 or (c.known is not None and c.known.kind == "town")
             )
         ]
+        others = [
+            c for c in members if c is not None and c not in towns and c.known is None
+            and c.place is None
+            and not c.cues & {"person", "person_name", "armed", "org", "media", "journalist",
+                              "region"}
+        ]
         if not towns:
-            continue
-        for c in members:
-            if c is None or c in towns or c.known is not None or c.place is not None:
+            # "around Ber and Léré", "entre Dioura et Diafarabé": one-word names listed after
+            # a place preposition, none of them a known body or person, are places too
+            single = all(" " not in text[c.start : c.end] for c in others)
+            if not (single and len(others) == len(names) and any(
+                "loc_strict" in c.cues or "place" in c.labels for c in others
+            )):
                 continue
-            if c.cues & {"person", "armed", "org", "media", "journalist", "region"}:
-                continue
+        for c in others:
             c.cues.add("town")
 
 
@@ -540,8 +557,11 @@ def _group(accepted: list[_Cand], text: str, pairs: list, aliases: AliasTable) -
         if any(c.known is not None for c in cands) or any("town" in c.cues for c in cands):
             continue
         toks_set = {norm_tokens(text[c.start : c.end]) for c in cands}
-        if any(len(t) > 2 for t in toks_set):
-            continue
+        if any(len(t) > 2 for t in toks_set) and not all(
+            given_name_person(text[c.start : c.end]) or c.labels.count("person")
+            for c in cands
+        ):
+            continue  # longer names join a fuller one only when they are people's names
         matches = {
             p_root
             for toks in toks_set
@@ -674,6 +694,8 @@ def _decide(
         return None  # only seen where capitals mean nothing (headline case, sentence start)
     if cues & {"media", "journalist", "title_tail"}:
         return None
+    if _NOT_A_NAME.search(longest):
+        return None  # "Tuareg-led", "Government of the Russian Federation", "Porte-parole du …"
     named = guess_subtype(longest)
     single = len(norm_tokens(longest)) == 1 and " " not in longest
     # "Depuis Dakar, le ministre ...": a city before a role is not that role's holder
@@ -749,6 +771,11 @@ def _decide(
     return None
 
 
+_NOT_A_NAME = re.compile(
+    r"-(?:led|linked|backed|based|allied|affiliated|dominated|controlled|held|run)$"
+    r"|^(?:(?:the|le|la|l['’])[ \t]*)?(?i:government|gouvernement|porte-parole|spokesman|"
+    r"spokesperson)\b"
+)
 _OPERATION_NAME = re.compile(r"(?i:operation|opération)[ \t]+\S")
 
 

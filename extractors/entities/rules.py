@@ -287,7 +287,9 @@ _REGION_LEFT = re.compile(
     _ANY_CASE,
 )
 _L_LOCATIVE_STRICT = re.compile(
-    r"\b(?:in|at|near|outside|à|près de|dans la ville de|non loin de)[ \t]+$", _ANY_CASE
+    r"\b(?:in|at|near|outside|around|between|à|près de|dans la ville de|non loin de|entre|"
+    r"autour de|aux environs de)[ \t]+$",
+    _ANY_CASE,
 )
 _L_LOCATIVE = re.compile(
     r"\b(?:in|at|near|outside|around|from|into|towards?|between|across|attacked|attack on|"
@@ -1073,6 +1075,10 @@ def strip_name(
             ):
                 s = e - len(rest)
                 continue
+            lead = _DESCRIPTOR_OF.match(text, s, e)
+            if lead and text[lead.end() : e][:1].isupper():
+                s = lead.end()  # "Attaque de Tessit", "Axe Ségou-San", "Grand Marché de X"
+                continue
             if w in _LEAD_PREPOSITIONS and word[:1].isupper() and rest[:1].isupper():
                 s = e - len(rest)  # "Depuis Dakar", "À Abuja" at a sentence start
                 continue
@@ -1095,6 +1101,15 @@ def strip_name(
     return out
 
 
+# Words that describe a place or an event named after a town: the town is the name.
+_DESCRIPTOR_OF = re.compile(
+    r"(?i:attaque|attaques|attack|attacks|attentat|massacre|prise|bataille|battle|siège|siege|"
+    r"chute|fall|embuscade|ambush|axe|route|road|grand marché|marché|market|quartier|aéroport|"
+    r"airport|stade|stadium|pont|bridge|port|mairie|gare|hôpital|hospital|barrage|dam|"
+    r"poste|post|base|camp|garnison|garrison)"
+    r"[ \t]*(?:(?:de|du|des|d['’]|of)(?:[ \t]+(?:la|le|les|the)|[ \t]*l['’])?)[ \t]*(?=\S)"
+    r"|(?i:axe)[ \t]+(?=\S)"
+)
 _LEAD_PREPOSITIONS = frozenset(
     word_list(
         """
@@ -1113,6 +1128,8 @@ _PLURAL_DEMONYM_SHAPE = re.compile(
 
 def demonym_shaped(word: str) -> bool:
     """A nationality as a noun ("Mauritaniens", "Néerlandais", "Sud-Africain"), not a name."""
+    if norm(word) in GIVEN_NAMES:
+        return False
     return norm(word) in DEMONYMS or bool(_PLURAL_DEMONYM_SHAPE.fullmatch(word))
 
 
@@ -1125,6 +1142,8 @@ def is_title_word(word: str) -> bool:
 def _is_demonym(word: str) -> bool:
     """ "Algérien", "Mauritanian", "l'Ivoirien": a nationality before a person's name."""
     bare = re.sub(r"^[lL]['’]", "", word)
+    if norm(bare) in GIVEN_NAMES:
+        return False  # "Damien", "Christian", "Julien"
     return norm(bare) in DEMONYMS or bool(_DEMONYM_SHAPE.fullmatch(bare))
 
 
