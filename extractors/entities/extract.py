@@ -61,6 +61,7 @@ from extractors.entities.rules import (
     journalist_names,
     name_shape_ok,
     operation_spans,
+    org_spans,
     person_appos_spans,
     person_name_spans,
     person_title_spans,
@@ -275,7 +276,9 @@ def extract_one(
     common = common_english_words()
     for s, e, scanned in gazetteer.find(text, tokens):
         surface = text[s:e]
-        if not _scan_ok(surface):
+        # "Diré" is a town even though "dire" is a word: the accents as the gazetteer writes them
+        exact = surface == scanned.name and any(ord(ch) > 127 for ch in surface)
+        if not _scan_ok(surface) and not (exact and scanned.country_code == gazetteer.countries[0]):
             continue
         if scanned.country_code != gazetteer.countries[0] and norm(surface) in common:
             continue  # "Man" (Côte d'Ivoire) is a word
@@ -287,8 +290,13 @@ def extract_one(
         if label == "area" and language == "fr":
             label = "place"  # the French model has one LOC label for towns and countries
         lead_lower = label in ("misc", "norp", "fac", "area", "place")
-        for s, e, had_title in strip_name(
-            text, span.start, span.end, titles=label == "person", lead_lower=lead_lower
+        pieces = [(span.start, span.end)]
+        if label in ("place", "area"):  # "Bourem and Tarkint": two places, not one
+            pieces = _split_places(text, span.start, span.end)
+        for s, e, had_title in (
+            piece
+            for ps, pe in pieces
+            for piece in strip_name(text, ps, pe, titles=label == "person", lead_lower=lead_lower)
         ):
             model_cand = _Cand(s, e, "model", 1, labels=[label])
             if had_title:
@@ -300,6 +308,7 @@ def extract_one(
         (person_title_spans, "person"),
         (person_appos_spans, "person"),
         (operation_spans, "operation"),
+        (org_spans, "org"),
         (person_name_spans, "person_name"),
     ):
         for rs, re_ in finder(text):
@@ -349,7 +358,11 @@ def extract_one(
             if c.source in ("model", "rule") and _in_zones(headlines, c.start, c.end):
                 c.weak = True
             toks = norm_tokens(surface)
-            if len(toks) == 1 and (toks[0] in common or toks[0] in stop_words()):
+            if (
+                len(toks) == 1
+                and (toks[0] in common or toks[0] in stop_words())
+                and not (surface.isupper() and len(surface) >= 3)  # "UNESCO", "NATO"
+            ):
                 i = bisect.bisect_right(starts, c.start) - 1
                 lead = text[starts[i] : c.start] if i >= 0 else text[: c.start]
                 if c.weak or not any(ch.isalnum() for ch in lead):
@@ -787,6 +800,18 @@ def _after_capitalised_word(text: str, start: int) -> bool:
         return False
     before = text[: start - len(m.group(0))].rstrip(" \t")
     return bool(before) and before[-1] not in ".!?\n:«\"“"
+
+
+_PLACE_AND = re.compile(r"[ \t]+(?:and|et|or|ou)[ \t]+(?=[A-ZÀ-Ý])")
+
+
+def _split_places(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces, pos = [], start
+    for m in _PLACE_AND.finditer(text, start, end):
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, end))
+    return pieces
 
 
 def _hyphen_glued(text: str, start: int, end: int) -> bool:

@@ -334,7 +334,7 @@ _L_ORG = re.compile(
     r"advocacy|research|medical|monitoring|watchdog|think[- ]tank|mining|gold|security|"
     r"consulting|private)[ \t]+(?:group|organi[sz]ation|agency|body|charity|NGO|institute|"
     r"firm|company)[ \t]*,?[ \t]*$"
-    r"|\b(?:the|a|an)[ \t]+(?:[\w\-’']+[ \t]+){0,3}?(?:NGO|charity|think[- ]tank|"
+    r"|\b(?:(?:the|a|an)[ \t]+)?(?:[\w\-’']+[ \t]+){0,4}?(?:NGO|charity|think[- ]tank|"
     r"organi[sz]ation|association|company|firm|party|union|foundation|institute|agency|bank|"
     r"operator|carrier|airline|cooperative|co-operative|collective|federation|consortium|"
     r"conglomerate|contractor|miner|producer|transporter|network|platform|coalition|"
@@ -630,6 +630,21 @@ def french_body_spans(text: str) -> Iterator[tuple[int, int]]:
             trimmed = trimmed[: where.start()]
         if len(trimmed.split()) >= 3:
             yield m.start("name"), m.start("name") + len(trimmed)
+
+
+_ORG_NAMED = re.compile(
+    rf"\b(?i:company|firm|miner|mining company|operator|carrier|airline|bank|NGO|charity|"
+    rf"agency|contractor|manufacturer|producer|société|compagnie|entreprise|ONG|opérateur|"
+    rf"groupe minier|société minière|banque|transporteur|constructeur|fabricant)"
+    rf"[ \t]+(?P<name>{CAP}(?:[ \t]+{CAP}){{0,3}})"
+)
+
+
+def org_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Names after the noun of a kind of body: "Canadian miner B2Gold", "the drone maker
+    Baykar", "la société Sonef", "the NGO Tassaght"."""
+    for m in _ORG_NAMED.finditer(text):
+        yield m.start("name"), m.end("name")
 
 
 def group_spans(text: str) -> Iterator[tuple[int, int]]:
