@@ -96,7 +96,7 @@ def test_mali_monitor_run_killed_mid_run_is_marked_interrupted_and_the_next_run_
     ]), content_type="application/rss+xml"))
     config = write_config(fetch={"timeout_s": 60}, feeds=[feed])
     run = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", "--config", str(config),
+        [sys.executable, "-m", "flows.cli", "run", "--verbose", "--config", str(config),
          "--db", str(warehouse)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
         env={**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
