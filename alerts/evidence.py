@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 
-# One phrase per evidence code of extractors/entities/extract.py (`_decide` and friends).
+# One phrase per evidence code of extractors/entities/decide.py (`_decide`) and build.py.
 PHRASES: dict[str, str] = {
     "known": "in the knowledge files",
     "earlier-article": "found in an earlier article",
@@ -38,7 +38,7 @@ PHRASES: dict[str, str] = {
     "group-cue": "called a group in the text",
 }
 
-# The context cues (`extractors.entities.rules.Cues.kinds`) behind each cue code: their
+# The context cues (`extractors.entities.context.Cues.kinds`) behind each cue code: their
 # words are quoted when the alert's sentence shows them.
 CUE_KINDS: dict[str, frozenset[str]] = {
     "town-cue": frozenset({"town"}),

@@ -23,7 +23,7 @@ from alerts.evidence import (
     why_line,
 )
 
-# Every evidence tuple extractors/entities/extract.py writes (issue 17).
+# Every evidence tuple extractors/entities/decide.py and extract.py write (issue 17).
 EXTRACTOR_EVIDENCE = [
     ("known",), ("earlier-article",), ("title-or-role",), ("given-name",), ("operation-cue",),
     ("town-cue",), ("location-cue",), ("armed-group-cue",), ("armed-group-cue", "name-words"),

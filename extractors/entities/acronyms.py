@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.entities.patterns import _CONNECT, CAP
-from extractors.text import word_list
+from extractors.text import strip_accents, word_list
 
 
 # ----------------------------------------------------------------------------- acronyms
@@ -105,16 +104,14 @@ def _expansion_before(text: str, end: int, acr: str) -> tuple[int, int] | None:
     return None
 
 
-_SYLLABIC = re.compile(
-    rf"(?P<long>{CAP}(?:[ \t]+(?:{_CONNECT}[ \t]+|[a-zà-ÿ][\w'’\-]*[ \t]+){{0,3}}{CAP}){{1,6}})"
-    rf"[ \t]*\([ \t]*(?P<acr>[A-Z][a-zà-ÿ]{{2,11}})[ \t]*\)"
-)
+_SYLLABIC = re.compile(r"[ \t]*\([ \t]*(?P<acr>[A-ZÀ-Ý][a-zà-ÿ]{2,11})[ \t]*\)")
+_WORD_BEFORE = re.compile(r"[^\W\d_][\w'’\-]*")
 
 
-def _syllabic(acr: str, long: str) -> bool:
+def syllabic(acr: str, long: str) -> bool:
     """ "Somilo" of "Société des mines de Loulo", "Comanav" of "Compagnie malienne de
     navigation": the short name's letters in order through the long name's words."""
-    letters, words = acr.casefold(), long.casefold().split()
+    letters, words = strip_accents(acr).casefold(), strip_accents(long).casefold().split()
     if not words or words[0][:2] != letters[:2]:
         return False
     pos, joined = 0, " ".join(words)
@@ -126,13 +123,28 @@ def _syllabic(acr: str, long: str) -> bool:
     return True
 
 
+def _syllabic_expansion(text: str, end: int, acr: str) -> tuple[int, int] | None:
+    """The long name before "(Comanav)": the longest run of up to eight words in the same
+    clause that starts with a capitalised word and spells the short name in order."""
+    window_start = max(0, end - 120)
+    clause = re.split(r"[.;:!?()\n,«»\"]", text[window_start:end])[-1]
+    base = end - len(clause)
+    words = list(_WORD_BEFORE.finditer(clause))[-8:]
+    for w in words:
+        long = clause[w.start() :].rstrip()
+        if w.group()[:1].isupper() and len(long.split()) >= 2 and syllabic(acr, long):
+            return base + w.start(), base + w.start() + len(long)
+    return None
+
+
 def acronym_pairs(text: str) -> list[AcronymPair]:
     """Acronyms defined in the text: "Long Name (ACR)", "ACR [Long Name]", "Long, known as ACR",
     "Société des mines de Loulo (Somilo)"."""
     pairs: list[AcronymPair] = []
     for m in _SYLLABIC.finditer(text):
-        if _syllabic(m.group("acr"), m.group("long")):
-            pairs.append(AcronymPair(m.start("long"), m.end("long"), m.start("acr"), m.end("acr")))
+        span = _syllabic_expansion(text, m.start(), m.group("acr"))
+        if span:
+            pairs.append(AcronymPair(span[0], span[1], m.start("acr"), m.end("acr")))
     for m in _PAREN_AFTER.finditer(text):
         acr = m.group("acr")
         if not _is_acronym(acr):

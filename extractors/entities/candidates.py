@@ -15,7 +15,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from extractors.entities.knowledge import EQUIPMENT_WORDS, GENERIC_WORDS, TIME_WORDS
+from extractors.entities.knowledge import (
+    EQUIPMENT_WORDS,
+    GENERIC_WORDS,
+    TIME_WORDS,
+    common_french_words,
+)
 from extractors.entities.names import is_title_word
 from extractors.entities.normalize import has_upper, norm, norm_tokens
 from extractors.entities.records import KnownEntity, Place
@@ -159,6 +164,9 @@ def _weak_openers(accepted: list[_Cand], text: str) -> None:
             continue
         if line == surface:
             c.weak = True  # a word alone on its line: page furniture ("Partager", "Commenter")
+            continue
+        if surface.casefold() in common_french_words():
+            c.weak = True  # "Communiqué", "Culture", "Catégorie": a French word, nothing more
             continue
         before = text[max(0, c.start - 200) : c.start]
         kept = before.rstrip(" \t\n\"“«(‘'-–—•*")

@@ -179,7 +179,7 @@ def extract_one(
                    and c.known.kind == "actor"]
     for rs, re_ in french_body_spans(text):
         if not any(rs <= ks and ke <= re_ for ks, ke in actor_spans):
-            cands.append(_Cand(rs, re_, "rule", 3, cues={"org"}))
+            cands.append(_Cand(rs, re_, "rule", 3, cues={"org", "fr_body"}))
     pairs = acronym_pairs(text)
     for pair in pairs:
         for s, e in ((pair.long_start, pair.long_end), (pair.short_start, pair.short_end)):
@@ -210,7 +210,9 @@ def extract_one(
             )
             # operations are named with common words: "Serval", "Harmattan", "Barkhane"
             noise = _is_noise(surface) and not ("operation" in c.cues and surface[:1].isupper())
-            if noise or not name_shape_ok(surface, strict=strict):
+            # French names of bodies may end in lower case: "Action contre la faim"
+            shape_ok = "fr_body" in c.cues or name_shape_ok(surface, strict=strict)
+            if noise or not shape_ok:
                 continue
             if " " not in surface and demonym_shaped(surface):
                 continue  # "Mauritaniens", "Néerlandais": people, not a place or a body

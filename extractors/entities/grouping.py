@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from extractors.entities.acronyms import syllabic
 from extractors.entities.aliases import AliasTable
 from extractors.entities.candidates import _Cand
 from extractors.entities.names import given_name_person, strip_name
@@ -63,6 +64,8 @@ def _group(accepted: list[_Cand], text: str, pairs: list, aliases: AliasTable) -
             by_key[key] = i
     for pair in pairs:
         a = _span_index(by_span, text, pair.long_start, pair.long_end)
+        if a is None:  # the name as found may start earlier or later: "l'Union pour ..."
+            a = next((i for (s, e), i in by_span.items() if e == pair.long_end), None)
         b = _span_index(by_span, text, pair.short_start, pair.short_end)
         if a is not None and b is not None:
             ka, kb = accepted[a].known, accepted[b].known
@@ -88,6 +91,25 @@ def _group(accepted: list[_Cand], text: str, pairs: list, aliases: AliasTable) -
             ko, ka = accepted[owner].known, accepted[alias].known
             if ko is None or ka is None or ko.key == ka.key:
                 uf.union(owner, alias)
+
+    # "Comanav" in one sentence, "Compagnie malienne de navigation" in another: a short
+    # name that spells a body's long name of the same article, in order, is that body
+    bodies = [
+        i for i, c in enumerate(accepted)
+        if c.known is None and ("org" in c.cues or "org" in c.labels)
+        and len(text[c.start : c.end].split()) >= 3
+    ]
+    for i, c in enumerate(accepted):
+        short = text[c.start : c.end]
+        if c.known is not None or " " in short or len(short) < 5 or not short[:1].isupper():
+            continue
+        spelled = {
+            uf.find(b)
+            for b in bodies
+            if b != i and syllabic(short, text[accepted[b].start : accepted[b].end])
+        }
+        if len(spelled) == 1:
+            uf.union(i, spelled.pop())
 
     def members() -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}

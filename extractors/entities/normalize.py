@@ -71,6 +71,7 @@ _DIGRAPHS = (
     ("sh", "s"), ("ch", "s"), ("q", "k"), ("y", "i"), ("ee", "i"), ("ei", "i"), ("w", "u"),
     ("c", "k"),
 )
+_LEADING_ARTICLES = frozenset(["the", "le", "la", "les", "l"])
 _DOUBLED = re.compile(r"(.)\1+")
 
 
@@ -80,6 +81,8 @@ def skeleton(name: str) -> str:
     Peul"), accents, doubled letters and the usual transliteration pairs ("Ansar Eddine" =
     "Ançar Dine", "Ag Ghaly" = "Ag Ghali", "Katiba Macina" = "Katibat Macina")."""
     tokens = norm_tokens(name.replace("ç", "s").replace("Ç", "S"))
+    while len(tokens) > 1 and tokens[0] in _LEADING_ARTICLES:
+        tokens = tokens[1:]  # "La Comanav" = "Comanav", "the Wagner Group" = "Wagner Group"
     kept = []
     for i, token in enumerate(tokens):
         if token in _ARABIC_ARTICLES and i + 1 < len(tokens):

@@ -156,14 +156,15 @@ _FR_WORD = (
 )
 _FR_ADJ_AFTER_NAME = (
     r"(?:unie|unies|uni|unis|[a-zà-ÿ]+(?:al|ale|ales|aux|ique|iques|ien|ienne|iens|iennes|ais|"
-    r"aise|aises|aire|aires|el|elle|els|elles|if|ive|ifs|ives))\b"
+    r"aise|aises|aire|aires|el|elle|els|elles|if|ive|ifs|ives|enne|ennes|eux|euse|euses|"
+    r"iste|istes|ain|aine|ains|aines|é|ée|és|ées))\b"
 )
 _FR_PREP = r"(?:(?:de|du|des|pour|contre|sur|à|au|aux|en|et)(?=[ \t])|d['’])"
 _FR_DET = r"(?:(?:la|le|les|l['’])[ \t]*)?"
 _FR_CAPS = rf"{CAP}(?:[ \t]+{CAP}){{0,3}}"
 _FR_BODY = re.compile(
     rf"(?<![\w\-])(?P<name>{_FR_BODY_HEAD}(?:[ \t]+(?:{_FR_CAPS}|{_FR_WORD})){{0,3}}?"
-    rf"(?:[ \t]*{_FR_PREP}[ \t]*{_FR_DET}"
+    rf"(?:[ \t]*(?:et[ \t]+)?{_FR_PREP}[ \t]*{_FR_DET}"
     rf"(?:{_FR_CAPS}|{_FR_WORD})(?:[ \t]+{_FR_ADJ_AFTER_NAME})?){{1,6}})"
 )
 
@@ -177,7 +178,7 @@ def french_body_spans(text: str) -> Iterator[tuple[int, int]]:
         # end on a noun, not on a preposition or article left dangling
         trimmed = re.sub(rf"(?:[ \t]+{_FR_PREP}|[ \t]+(?:la|le|les)|[ \t]*l['’])+$", "", name)
         # "... de Kidal à Bamako": where the body sits, not part of its name
-        where = re.search(rf"[ \t]+(?:à|au|en)[ \t]+{_FR_CAPS}$", trimmed)
+        where = re.search(rf"[ \t]+à[ \t]+{_FR_CAPS}$", trimmed)
         if where and re.search(rf"[ \t]{_FR_PREP}", trimmed[: where.start()]):
             trimmed = trimmed[: where.start()]
         if len(trimmed.split()) >= 3:
