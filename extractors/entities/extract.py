@@ -26,6 +26,7 @@ over one text (`extract_one`) and over a batch (`extract_entities`).
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 
 from extractors.entities.acronyms import acronym_pairs
@@ -90,6 +91,20 @@ ArticleInput = tuple[str, str, str | None]  # (article_id, text, language)
 LEARN_CONFIDENCE = 0.6
 
 
+_HYPHEN_TAIL = re.compile(r"[-‐‑][A-ZÀ-Ý][\w'’]*")
+_HYPHEN_HEAD = re.compile(r"[A-ZÀ-Ý][\w'’]*[-‐‑]$")
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A model span grown over the hyphenated parts of its first and last words: the model
+    cuts "Siéla-Bozo" or "Massantola-Koura" where the tokenizer splits them."""
+    while m := _HYPHEN_TAIL.match(text, end):
+        end = m.end()
+    while m := _HYPHEN_HEAD.search(text, max(0, start - 30), start):
+        start = m.start()
+    return start, end
+
+
 def extract_one(
     text: str,
     spans: Sequence[RawSpan],
@@ -149,9 +164,10 @@ def extract_one(
         if label == "area" and language == "fr":
             label = "place"  # the French model has one LOC label for towns and countries
         lead_lower = label in ("misc", "norp", "fac", "area", "place")
-        pieces = [(span.start, span.end)]
+        start, end = _whole_words(text, span.start, span.end)
+        pieces = [(start, end)]
         if label in ("place", "area"):  # "Bourem and Tarkint": two places, not one
-            pieces = _split_places(text, span.start, span.end)
+            pieces = _split_places(text, start, end)
         for s, e, had_title in (
             piece
             for ps, pe in pieces

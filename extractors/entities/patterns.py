@@ -84,10 +84,12 @@ _ARMED_ADJ_FR = (
 _PLACE_NOUN = (
     r"(?:town|towns|city|cities|village|villages|locality|localities|commune|communes|hamlet|"
     r"hamlets|settlement|settlements|municipality|municipalities|oasis|outpost|garrison town|"
-    r"market town|border town|trading post|circle|cercle|camp|camps|site|sites)"
+    r"market town|border town|trading post|circle|cercle|camp|camps|site|sites|border post|"
+    r"border crossing|checkpoint|crossing point)"
 )
 _PLACE_NOUN_FR = (
     r"(?:ville|villes|village|villages|localité|localités|commune|communes|bourgade|"
+    r"poste frontière|poste frontalier|poste de contrôle|"
     r"bourgades|hameau|hameaux|agglomération|cité|chef-lieu|cercle|cercles|camp|camps|"
     r"site|sites)"
 )

@@ -8,13 +8,14 @@ group's names, and a town name with two letters swapped ("Goa" for Gao).
 from __future__ import annotations
 
 from extractors.entities.aliases import AliasTable
-from extractors.entities.candidates import _Cand
+from extractors.entities.candidates import _Cand, _is_noise
 from extractors.entities.gazetteer import Gazetteer
 from extractors.entities.grouping import _Group
-from extractors.entities.knowledge import SAHEL_COUNTRY_NAMES
+from extractors.entities.knowledge import SAHEL_COUNTRY_NAMES, common_french_words
 from extractors.entities.normalize import norm
 from extractors.entities.records import Place
 from extractors.entities.spans import coordinated_spans
+from extractors.entities.stopwords import stop_words
 
 
 def _derive_cues(
@@ -71,6 +72,28 @@ def _coordinated_towns(accepted: list[_Cand], text: str, gazetteer: Gazetteer) -
                 continue
         for c in others:
             c.cues.add("town")
+        if towns:
+            # "between Douentza and Hombori" where nothing proposed Hombori: a name now
+            for (s, e), member in zip(names, members, strict=True):
+                if member is None and _unclaimed(accepted, s, e) and _plain_name(text[s:e]):
+                    accepted.append(_Cand(s, e, "rule", 1, cues={"town", "listed"}))
+
+
+def _unclaimed(accepted: list[_Cand], start: int, end: int) -> bool:
+    return not any(c.start < end and start < c.end for c in accepted)
+
+
+def _plain_name(surface: str) -> bool:
+    """One capitalised word, maybe hyphenated ("Hombori", "Akabar-Ouest"), not a word."""
+    return (
+        " " not in surface
+        and len(surface) >= 3
+        and surface[:1].isupper()
+        and not surface.isupper()
+        and not _is_noise(surface)
+        and norm(surface) not in stop_words()
+        and surface.casefold() not in common_french_words()
+    )
 
 
 _REGION_COUNTRY_NAMES = frozenset(norm(n) for n in SAHEL_COUNTRY_NAMES)

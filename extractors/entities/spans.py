@@ -54,8 +54,10 @@ def _names_in(text: str, m: re.Match[str]) -> Iterator[tuple[int, int]]:
 
 
 _PLACE_LIST = re.compile(
-    rf"\b(?i:in|at|near|between|around|from|to|towards|outside|entre|à|dans|près de|vers|"
-    rf"autour de|depuis)[ \t]+{_NAME_LIST}"
+    rf"\b(?i:in|at|near|between|around|from|to|towards|outside|through|via|entre|à|dans|"
+    rf"près de|vers|autour de|depuis|par|seize|seized|seizing|captured|capture|retook|"
+    rf"retaken|took|taken|attacked|overran|entered|reached|fled|control of|towns of|"
+    rf"villages of|pris|prise de|repris|reprise de|attaqué|contrôle de|occupé)[ \t]+{_NAME_LIST}"
 )
 
 
