@@ -37,6 +37,9 @@ _CREDIT_INLINE = [
         r"[^\n.;()]{0,80}",
     ),
     re.compile(r"\((?:Reporting|Writing|Editing|Additional reporting)[ \t]+by[^)\n]*\)"),
+    # "(Reportage Boubacar Sidibé ; rédigé par Claire Lemoine, édité par Marc Joanny)"
+    re.compile(r"\((?:Reportage|Rédigé par|Rédaction|Édité par|Edité par|Avec)\b[^)\n]*\)"),
+
     re.compile(
         r"\b(?:Reporting|Writing|Editing|Additional reporting)[ \t]+by[ \t]+[^\n.;)]{0,160}"
     ),
