@@ -165,14 +165,16 @@ def _weak_openers(accepted: list[_Cand], text: str) -> None:
         if line == surface:
             c.weak = True  # a word alone on its line: page furniture ("Partager", "Commenter")
             continue
-        if surface.casefold() in common_french_words():
+        word = surface.casefold()
+        french = common_french_words()
+        if word in french or (word[-1:] in "sx" and word[:-1] in french):
             c.weak = True  # "Communiqué", "Culture", "Catégorie": a French word, nothing more
             continue
         before = text[max(0, c.start - 200) : c.start]
         kept = before.rstrip(" \t\n\"“«(‘'-–—•*")
         gap = before[len(kept) :]
         # a sentence's or a paragraph's first word, not a line of a hard-wrapped paragraph
-        if not kept or kept[-1] in ".!?:…»”\"" or "\n\n" in gap:
+        if not kept or kept[-1] in ".!?:…»”\"|•·>" or "\n\n" in gap:
             c.weak = True
         elif _ARTICLE_BEFORE.search(text, max(0, c.start - 8), c.start):
             c.weak = True  # "le Fonds", "la Sécurité", "the Château": a noun, not a name
