@@ -145,20 +145,14 @@ def acronym_pairs(text: str) -> list[AcronymPair]:
         span = _syllabic_expansion(text, m.start(), m.group("acr"))
         if span:
             pairs.append(AcronymPair(span[0], span[1], m.start("acr"), m.end("acr")))
-    for m in _PAREN_AFTER.finditer(text):
-        acr = m.group("acr")
-        if not _is_acronym(acr):
-            continue
-        span = _expansion_before(text, m.start(), acr)
-        if span:
-            pairs.append(AcronymPair(span[0], span[1], m.start("acr"), m.end("acr")))
-    for m in _KNOWN_AS.finditer(text):
-        acr = m.group("acr")
-        if not _is_acronym(acr):
-            continue
-        span = _expansion_before(text, m.start(), acr)
-        if span:
-            pairs.append(AcronymPair(span[0], span[1], m.start("acr"), m.end("acr")))
+    for pattern in (_PAREN_AFTER, _KNOWN_AS):  # "Long Name (ACR)", "Long, known as ACR"
+        for m in pattern.finditer(text):
+            acr = m.group("acr")
+            if not _is_acronym(acr):
+                continue
+            span = _expansion_before(text, m.start(), acr)
+            if span:
+                pairs.append(AcronymPair(span[0], span[1], m.start("acr"), m.end("acr")))
     for m in _PAREN_LONG.finditer(text):
         acr, long = m.group("acr"), m.group("long").strip()
         if not _is_acronym(acr) or not long[:1].isupper():

