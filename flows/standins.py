@@ -21,7 +21,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 # A webhook path of Slack's shape; its last segment plays the secret token.
 DEFAULT_WEBHOOK_PATH = "/services/T0123ABCD/B0456EFGH/s3cr3tT0k3nW3bh00kXYZ"
@@ -89,14 +89,14 @@ class SmtpStandIn:
             Handler(), hostname=host, port=self.port, ready_timeout=ready_timeout, **controller
         )
 
-    def start(self) -> SmtpStandIn:
+    def start(self) -> Self:
         self.controller.start()
         return self
 
     def stop(self) -> None:
         self.controller.stop()
 
-    def __enter__(self) -> SmtpStandIn:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -142,7 +142,7 @@ class WebhookStandIn:
         """The payloads of the accepted requests, in order."""
         return [h.payload for h in self.accepted]
 
-    def start(self) -> WebhookStandIn:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -151,7 +151,7 @@ class WebhookStandIn:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> WebhookStandIn:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,42 +1,35 @@
 """Stand-ins for the outside systems alerts go to, shared by the tests and the soak site
 (no tests here): a real SMTP server (aiosmtpd), a real HTTP server standing in for Slack's
 incoming webhook, a self-signed certificate, and warehouse rows inserted with plain SQL the
-way the entity pipeline writes them."""
+way the entity pipeline writes them.
+
+The SMTP server and the webhook are the demo's own (`flows.standins`), under the names the
+tests use: one implementation for both."""
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 import socket
 import ssl
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from flows.standins import ReceivedMail, SmtpStandIn, WebhookStandIn
+from flows.standins import WebhookHit as WebhookHit  # re-exported: the tests import both
+from flows.standins import free_port as free_port
 from warehouse import outbox
 from warehouse.connection import connect
 from warehouse.migrations import migrate
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 RUN = "run-0001"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def non_loopback_address() -> str | None:
@@ -65,45 +58,16 @@ def leaked(secret: str, text: str, size: int = 6) -> list[str]:
 # --- SMTP --------------------------------------------------------------------------------
 
 
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    message: EmailMessage
+Received = ReceivedMail  # mail_from, rcpt_tos, message (and subject, text)
 
 
-@dataclass
-class _Recorder:
-    received: list[Received] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
+class SmtpServer(SmtpStandIn):
     """aiosmtpd on 127.0.0.1 (or `host`): every accepted message is parsed back into
-    `received`."""
+    `received`. Keyword arguments go to aiosmtpd's `Controller` (TLS, login ...)."""
 
     def __init__(self, port: int | None = None, host: str = "127.0.0.1", **kwargs: Any) -> None:
-        self.port = port or free_port(host)
-        self.recorder = _Recorder()
-        self.controller = Controller(
-            self.recorder, hostname=host, port=self.port, ready_timeout=5, **kwargs
-        )
-
-    @property
-    def received(self) -> list[Received]:
-        return self.recorder.received
-
-    def __enter__(self) -> SmtpServer:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.controller.stop()
+        kwargs.setdefault("ready_timeout", 5)
+        super().__init__(port, host, **kwargs)
 
 
 def authenticator(username: str, password: str, *, echo: bool = False) -> Any:
@@ -183,70 +147,11 @@ def client_context(cert: Path) -> ssl.SSLContext:
 # --- Slack webhook -----------------------------------------------------------------------
 
 
-@dataclass
-class WebhookHit:
-    path: str
-    payload: dict[str, Any]
-    raw: str
-    status: int
-
-
-class SlackWebhook:
+class SlackWebhook(WebhookStandIn):
     """A stand-in for Slack's incoming webhook on 127.0.0.1. `script` holds the answers to
-    give, in order: (status, headers, body); once empty, every request gets 200 "ok"."""
-
-    def __init__(self) -> None:
-        self.hits: list[WebhookHit] = []
-        self.script: list[tuple[int, dict[str, str], str]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def url(self, path: str = "/services/T0123ABCD/B0456EFGH/s3cr3tT0k3nW3bh00kXYZ") -> str:
-        port = self._server.server_address[1]
-        return f"http://127.0.0.1:{port}{path}"
-
-    @property
-    def accepted(self) -> list[WebhookHit]:
-        with self._lock:
-            return [h for h in self.hits if h.status == 200]
-
-    def __enter__(self) -> SlackWebhook:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length", "0"))
-                raw = self.rfile.read(length).decode("utf-8")
-                with hook._lock:
-                    status, headers, body = (
-                        hook.script.pop(0) if hook.script else (200, {}, "ok")
-                    )
-                    hook.hits.append(WebhookHit(self.path, json.loads(raw), raw, status))
-                data = body.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+    give, in order: (status, headers, body); once empty, every request gets 200 "ok". Every
+    request is kept in `hits` (`accepted`: those answered 200). `url()` is a webhook URL of
+    Slack's shape whose last segment plays the secret token."""
 
 
 # --- warehouse rows ----------------------------------------------------------------------
