@@ -92,6 +92,7 @@ def run_with(tmp_path: Path, name: str, feeds: list[str], run_section: str) -> P
     return db
 
 
+@pytest.mark.slow  # a NER helper process and two runs: 13 s
 def test_threads_and_a_ner_helper_process_store_the_same_warehouse(
     site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

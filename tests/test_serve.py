@@ -467,6 +467,7 @@ def test_the_ui_of_the_local_server_shows_a_runs_summary_after_login(
     assert "feeds polled" in dom and "https://www.rfi.fr/fr/afrique/rss" in dom
 
 
+@pytest.mark.slow  # a real Prefect server: 12-17 s
 def test_the_server_of_a_run_requires_its_auth_string_too(tmp_path: Path) -> None:
     """`run` and `demo` start their own Prefect server: while it lasts, nobody else on the
     machine may read its Secret blocks or runs."""
