@@ -155,6 +155,7 @@ class Background(threading.Thread):
 
 
 @pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.slow  # a second process and a stalled page: 10 s
 def test_a_process_opening_the_writers_file_mid_run_is_named_and_nothing_is_lost(
     site: Site, db_path: Path, tmp_path: Path
 ) -> None:

@@ -232,6 +232,7 @@ def test_flow_all_feed_fetches_and_stores_everything_and_auto_learns(
     assert reason.startswith("in doubt (Mali-focused feed); page off topic")
 
 
+@pytest.mark.slow  # two flow runs: 8 s
 def test_flow_budget_defers_to_the_next_run_and_stores_nothing_twice(
     prefect_harness: None, site: Site, db_path: Path, config_file: Path
 ) -> None:

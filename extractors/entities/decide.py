@@ -119,7 +119,7 @@ def _decide(
 
 _NOT_A_NAME = re.compile(
     r"-(?:led|linked|backed|based|allied|affiliated|dominated|controlled|held|run)$"
-    r"|^(?:(?:the|le|la|l['’])[ \t]*)?(?i:government|gouvernement|porte-parole|spokesman|"
+    r"|^(?i:(?:the|le|la|l['’])[ \t]*)?(?i:government|gouvernement|porte-parole|spokesman|"
     r"spokesperson)\b"
 )
 _OPERATION_NAME = re.compile(r"(?i:operation|opération)[ \t]+\S")

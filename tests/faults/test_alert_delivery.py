@@ -52,6 +52,7 @@ def alert_state(db: Path) -> dict[str, tuple[str, int, str | None]]:
     }
 
 
+@pytest.mark.slow  # three runs against a failing SMTP server
 def test_alerts_wait_while_smtp_is_down_then_arrive_exactly_once(
     hostile: HostileServer, warehouse: Path, write_config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
