@@ -183,6 +183,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.slow  # a real Prefect server: 12-17 s
 def test_local_server_requires_its_auth_string_and_refuses_run_parameters(
     private_prefect_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
