@@ -244,3 +244,18 @@ def test_a_source_is_the_feed_name_else_its_host() -> None:
     )
     assert source_of(None, None, "https://b.example.org/x") == "b.example.org"
     assert source_of(None, None, "not a url") == ""
+
+
+def test_towns_abroad_are_stored_with_their_country_and_alerted_only_where_asked() -> None:
+    found = {"a1": [_candidate("Tindirma", confidence=0.9, country="ML"),
+                    _candidate("Bomoanga", confidence=0.9, country="NE"),
+                    _candidate("Tinzawaten", confidence=0.9)]}  # no country: taken as local
+    default = assess_novelty(found, known_keys=set(), seen_at=NOW)
+    alerted = {e.candidate.name for e in default.new_entities if e.alert}
+    assert {e.candidate.name for e in default.new_entities} == {
+        "Tindirma", "Bomoanga", "Tinzawaten"}  # all stored
+    assert alerted == {"Tindirma", "Tinzawaten"}
+    wider = assess_novelty(found, known_keys=set(), seen_at=NOW,
+                           settings=NoveltySettings(alert_countries=frozenset({"ML", "NE"})))
+    assert {e.candidate.name for e in wider.new_entities if e.alert} == {
+        "Tindirma", "Bomoanga", "Tinzawaten"}
