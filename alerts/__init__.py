@@ -13,7 +13,6 @@
     delivery.py       deliver_pending (the flow's entry point), DeliveryReport, test alerts
     errors.py         DeliveryError, and the redaction of secrets from error text
     hosts.py          is_loopback_host: where plain SMTP login and http:// webhooks may go
-    senders.py        AlertSender and build_sender under their former names
 
 Every SQL statement about alerts is in `warehouse.outbox`, which imports nothing from here.
 Nothing here imports `flows`: flows.settings reads each channel's section with the channel's

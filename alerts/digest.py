@@ -65,8 +65,12 @@ def safe_url(url: str | None) -> str | None:
     url = url.strip()
     if len(url) > MAX_URL_CHARS or any(ch.isspace() or ord(ch) < 32 for ch in url):
         return None
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname  # raises on a malformed port or bracket
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
         return None
     return url
 

@@ -8,7 +8,7 @@ the names of the countries a town is in, and the "why" line every channel shows:
 
 An unknown code (a newer extractor) is shown as itself, never dropped. The quoted words of a
 cue come from the alert's sentence, and only when the extractor's own context rules find
-that cue there (`extractors.entities.rules.context_cues`); otherwise the phrase goes alone.
+that cue there (`extractors.entities.context.context_cues`); otherwise the phrase goes alone.
 Everything here returns plain text: escaping belongs to each renderer.
 """
 
@@ -141,7 +141,7 @@ def cue_words(
 
 def _cue_kinds(text: str, start: int, end: int | None = None) -> frozenset[str]:
     """The context cues of the name at text[start:end] (end: the text's end)."""
-    from extractors.entities.rules import context_cues
+    from extractors.entities.context import context_cues
 
     return context_cues(text, start, len(text) if end is None else end).kinds
 

@@ -187,11 +187,15 @@ class Writer:
 
     index: DuplicateIndex
     recognizer: EntityRecognizer | None
+    # held weak names may wait for sources: min_sources > 1 now or held under an earlier
+    # setting; otherwise no batch needs the release query
+    may_hold: bool = False
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection, settings: Settings) -> Writer:
+        may_hold = settings.entities.min_sources > 1 or entity_store.any_held(con)
         return cls(build_dedup_index_task(con, settings.dedup_settings()),
-                   build_recognizer_task(con, settings))
+                   build_recognizer_task(con, settings), may_hold)
 
     def write(
         self, settings: Settings, fetched: FetchedBatch, run_id: str
@@ -199,17 +203,14 @@ class Writer:
         """Dedup, entities, store, novelty for one fetched batch."""
         outcome, spans = fetched
         outcome, batch_signatures = mark_duplicates_task(self.index, outcome)
-        writes = extract_entities_task(
-            self.recognizer, outcome, settings.novelty_settings(), spans
-        )
+        novelty = settings.novelty_settings()
+        writes = extract_entities_task(self.recognizer, outcome, novelty, spans)
         with writing(settings) as con:
             saved = store_batch_task(
                 con, outcome, run_id, batch_signatures, writes, settings.alerts.channels
             )
-            if writes is not None:
-                saved = release_held_alerts_task(
-                    con, saved, settings.novelty_settings(), settings.alerts.channels
-                )
+            if writes is not None and self.may_hold:
+                saved = release_held_alerts_task(con, saved, novelty, settings.alerts.channels)
         if self.recognizer is not None and writes is not None:
             self.recognizer.remember(writes)
         return outcome, saved

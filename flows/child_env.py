@@ -31,9 +31,7 @@ def secret_env_names(settings: Settings | None = None) -> frozenset[str]:
     """The names of the variables that hold this tool's secrets under `settings`."""
     names = set(DEFAULT_SECRET_NAMES)
     if settings is not None:
-        email, slack = settings.alerts.email, settings.alerts.slack
-        names.update(n for n in (email.username_env, email.password_env,
-                                 slack.webhook_url_env) if n)
+        names.update(settings.alerts.secret_env_names())  # every registered channel's
     return frozenset(names)
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from flows.run_summary import RunSummary, as_summary
+from flows.run_summary import RunSummary
 
 if TYPE_CHECKING:
     from warehouse.report_queries import RunMapData
@@ -180,9 +180,8 @@ def render(
     )
 
 
-def run_summary(summary: RunSummary | Mapping[str, Any], elapsed_s: float) -> str:
-    """What `mali-monitor run` prints after a run (a summary's dictionary form is read too)."""
-    s = as_summary(summary)
+def run_summary(s: RunSummary, elapsed_s: float) -> str:
+    """What `mali-monitor run` prints after a run."""
     lines = [
         f"run {s.run_id} completed in {elapsed_s:.1f} s (warehouse {s.warehouse})",
         f"  feeds polled   {s.feeds_polled} ({s.not_modified} unchanged)",
@@ -230,10 +229,8 @@ def _backed_off_lines(s: RunSummary) -> list[str]:
     return lines
 
 
-def summary_markdown(summary: RunSummary | Mapping[str, Any]) -> str:
-    """The run summary as the markdown artifact Prefect shows (a summary's dictionary form
-    is read too)."""
-    s = as_summary(summary)
+def summary_markdown(s: RunSummary) -> str:
+    """The run summary as the markdown artifact Prefect shows."""
     rows: list[tuple[str, object]] = [
         ("feeds polled", s.feeds_polled),
         ("feeds unchanged (304)", s.not_modified),

@@ -14,9 +14,9 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from alerts.channels import build_sender
 from alerts.delivery import DeliveryReport, deliver_pending
 from alerts.errors import DeliveryError
-from alerts.senders import build_sender
 from extractors.models import ErrorRecord
 from flows import progress
 from flows.output import summary_images, summary_markdown

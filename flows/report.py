@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from html import escape
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from alerts import charts
+from alerts.digest import safe_url
 from alerts.evidence import country_name
 from extractors.errors import MonitorError
 from warehouse.report_queries import (
@@ -97,18 +97,8 @@ def _e(value: object) -> str:
 def safe_href(url: str | None) -> str | None:
     """`url` escaped for an href when it is an http(s) URL with a host; None otherwise
     (javascript:, data:, file:, seed: ... are never links)."""
-    if not url:
-        return None
-    text = url.strip()
-    if any(ord(c) < 0x20 or c.isspace() for c in text):
-        return None
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return _e(text)
+    checked = safe_url(url)
+    return _e(checked) if checked else None
 
 
 def _link(url: str | None, label: str | None, fallback: str = "(untitled)") -> str:

@@ -156,6 +156,3 @@ _COUNTS = (
     "upgraded", "gave_up",
 )
 
-
-def as_summary(summary: RunSummary | Mapping[str, Any]) -> RunSummary:
-    return summary if isinstance(summary, RunSummary) else RunSummary.from_dict(summary)

@@ -99,8 +99,8 @@ def test_summary_artifact_as_plain_text() -> None:
         duplicates=1, skipped=1, errors=1, errors_by_feed={"http://x/feed": 1},
         alerts=AlertTally(sent=2, failed=0),
     )
-    # the summary's dictionary form (as written before RunSummary) reads the same
-    assert summary_markdown(summary.as_dict()) == summary_markdown(summary)
+    # the summary's dictionary form (as written before RunSummary) reads back the same
+    assert summary_markdown(RunSummary.from_dict(summary.as_dict())) == summary_markdown(summary)
     text = markdown_as_text(summary_markdown(summary))
     assert "|" not in text and "---" not in text and "`" not in text and "#" not in text
     assert text.splitlines()[0] == "mali-monitor run r1"

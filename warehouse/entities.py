@@ -122,6 +122,12 @@ def _add_aliases(con: duckdb.DuckDBPyConnection, aliases: dict[str, set[str]]) -
 # --- held alerts ([entities] min_sources) ------------------------------------------------
 
 
+def any_held(con: duckdb.DuckDBPyConnection) -> bool:
+    """Is any entity's alert held, waiting for more sources?"""
+    row = con.execute("SELECT EXISTS (SELECT 1 FROM entities WHERE alert_held)").fetchone()
+    return bool(row and row[0])
+
+
 def held_entities(con: duckdb.DuckDBPyConnection) -> list[HeldEntity]:
     """Entities whose alert is held, each with the distinct sources of the original, non-seed
     articles that mention it (`source_of`: the feed's name, else its host)."""

@@ -66,7 +66,7 @@ def _propagate(
         group.cands.append(_Cand(s, e, "propagated", 0, cues=set(cues)))
 
 
-def _best_name(group: _Group, kind: str, subtype: str | None, text: str) -> str:
+def _best_name(group: _Group, subtype: str | None, text: str) -> str:
     surfaces = group.surfaces(text)
     counts = Counter(surfaces)
     acronym_long = [
@@ -107,7 +107,7 @@ def _build(
         name = place.name
         key = canonical_key(name, "town")
     else:
-        name = _best_name(group, kind, subtype, text)
+        name = _best_name(group, subtype, text)
         key = canonical_key(name, kind)
     mentions = []
     for cand in sorted(group.cands, key=lambda c: c.start):

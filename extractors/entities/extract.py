@@ -19,8 +19,8 @@ For each article:
 
 The steps live in their own modules: candidate spans and their filters (candidates.py),
 grouping (grouping.py), places (places.py), the decision (decide.py), building the results
-(build.py); the context rules in rules.py and the modules it names. This module runs them
-over one text (`extract_one`) and over a batch (`extract_entities`).
+(build.py); the context rules in context.py, spans.py, acronyms.py, credits.py and names.py.
+This module runs them over one text (`extract_one`) and over a batch (`extract_entities`).
 """
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ def extract_one(
         acc.country = cues.country
         if acc.known is None:
             acc.known = aliases.resolve(text[acc.start : acc.end])
-    _derive_cues(accepted, text, aliases, gazetteer)
+    _derive_cues(accepted, aliases, gazetteer)
     _coordinated_towns(accepted, text, gazetteer)
     _weak_openers(accepted, text)
 

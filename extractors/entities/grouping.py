@@ -42,7 +42,6 @@ class _UnionFind:
 class _Group:
     cands: list[_Cand]
     known: KnownEntity | None = None
-    learned: bool = False
 
     def surfaces(self, text: str) -> list[str]:
         return [text[c.start : c.end] for c in self.cands]
@@ -62,10 +61,11 @@ def _group(accepted: list[_Cand], text: str, pairs: list, aliases: AliasTable) -
             uf.union(by_key[key], i)
         else:
             by_key[key] = i
+    by_end = {e: i for (_, e), i in by_span.items()}  # accepted spans never overlap
     for pair in pairs:
         a = _span_index(by_span, text, pair.long_start, pair.long_end)
         if a is None:  # the name as found may start earlier or later: "l'Union pour ..."
-            a = next((i for (s, e), i in by_span.items() if e == pair.long_end), None)
+            a = by_end.get(pair.long_end)
         b = _span_index(by_span, text, pair.short_start, pair.short_end)
         if a is not None and b is not None:
             ka, kb = accepted[a].known, accepted[b].known

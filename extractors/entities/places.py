@@ -8,19 +8,18 @@ group's names, and a town name with two letters swapped ("Goa" for Gao).
 from __future__ import annotations
 
 from extractors.entities.aliases import AliasTable
-from extractors.entities.candidates import _Cand, _is_noise
+from extractors.entities.candidates import _Cand, _scan_ok
 from extractors.entities.gazetteer import Gazetteer
 from extractors.entities.grouping import _Group
 from extractors.entities.knowledge import SAHEL_COUNTRY_NAMES, common_french_words
 from extractors.entities.normalize import norm
 from extractors.entities.records import Place
 from extractors.entities.spans import coordinated_spans
-from extractors.entities.stopwords import stop_words
 
 
-def _derive_cues(
-    accepted: list[_Cand], text: str, aliases: AliasTable, gazetteer: Gazetteer
-) -> None:
+def _derive_cues(accepted: list[_Cand], aliases: AliasTable, gazetteer: Gazetteer) -> None:
+    """Cues from what the context names: a foreign country after a town, a medium owning a
+    journalist ("FRANCE 24's X")."""
     for cand in accepted:
         if cand.foreign_name:
             country = aliases.resolve(cand.foreign_name)
@@ -40,6 +39,9 @@ def _derive_cues(
                     break
 
 
+_NOT_A_TOWN = frozenset(["person", "person_name", "armed", "org", "media", "journalist", "region"])
+
+
 def _coordinated_towns(accepted: list[_Cand], text: str, gazetteer: Gazetteer) -> None:
     """A name listed beside a Malian town after a place preposition is a town too: "an
     ambush between Diarra and Tenenkou" where only Tenenkou is in the gazetteer."""
@@ -57,10 +59,13 @@ def _coordinated_towns(accepted: list[_Cand], text: str, gazetteer: Gazetteer) -
             )
         ]
         others = [
-            c for c in members if c is not None and c not in towns and c.known is None
+            c
+            for c in members
+            if c is not None
+            and all(c is not t for t in towns)
+            and c.known is None
             and c.place is None
-            and not c.cues & {"person", "person_name", "armed", "org", "media", "journalist",
-                              "region"}
+            and not c.cues & _NOT_A_TOWN
         ]
         if not towns:
             # "around Ber and Léré", "entre Dioura et Diafarabé": one-word names listed after
@@ -87,11 +92,8 @@ def _plain_name(surface: str) -> bool:
     """One capitalised word, maybe hyphenated ("Hombori", "Akabar-Ouest"), not a word."""
     return (
         " " not in surface
-        and len(surface) >= 3
-        and surface[:1].isupper()
         and not surface.isupper()
-        and not _is_noise(surface)
-        and norm(surface) not in stop_words()
+        and _scan_ok(surface)
         and surface.casefold() not in common_french_words()
     )
 

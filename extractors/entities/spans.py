@@ -42,7 +42,7 @@ _TOWN_LISTS = (
 _LIST_SPLIT = re.compile(r"[ \t]*,[ \t]*|,?[ \t]+(?i:and|or|et|ou)[ \t]+")
 
 
-def _names_in(text: str, m: re.Match[str]) -> Iterator[tuple[int, int]]:
+def _names_in(m: re.Match[str]) -> Iterator[tuple[int, int]]:
     base = m.start("names")
     chunk = m.group("names")
     pos = 0
@@ -66,7 +66,7 @@ def coordinated_spans(text: str) -> Iterator[list[tuple[int, int]]]:
     "à Diafarabé et Ténenkou", "in Tessit, Ansongo and Ménaka". Listed with a town, a name
     is a town too."""
     for m in _PLACE_LIST.finditer(text):
-        names = list(_names_in(text, m))
+        names = list(_names_in(m))
         if len(names) >= 2:
             yield names
 
@@ -75,7 +75,7 @@ def town_list_spans(text: str) -> Iterator[tuple[int, int]]:
     """Names after "the town(s) of", "the villages of A, B and C", "la commune de" ..."""
     for pattern in _TOWN_LISTS:
         for m in pattern.finditer(text):
-            yield from _names_in(text, m)
+            yield from _names_in(m)
 
 
 _GROUP_NAMED = (
