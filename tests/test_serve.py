@@ -434,6 +434,7 @@ def test_the_ui_of_the_local_server_shows_a_runs_summary_after_login(
     the auth string: the `ingest-summary` artifact page shows the run's summary (~25 s)."""
     from flows.output import summary_markdown
     from flows.prefect_server import auth_headers, local_server
+    from flows.run_summary import RunSummary
 
     summary = {
         "run_id": "ui-test-3f9c", "feeds_polled": 11, "not_modified": 0, "entries_seen": 0,
@@ -446,7 +447,7 @@ def test_the_ui_of_the_local_server_shows_a_runs_summary_after_login(
         run = _post_retrying(f"{api}/flow_runs/", {"flow_id": flow["id"]}, headers)
         artifact = _post_retrying(f"{api}/artifacts/", {
             "key": "ingest-summary", "type": "markdown", "flow_run_id": run["id"],
-            "data": summary_markdown(summary),
+            "data": summary_markdown(RunSummary.from_dict(summary)),
         }, headers)
         proxy = _login_proxy(server.ui_url, server.auth_string)
         try:

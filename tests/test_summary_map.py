@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from flows.output import markdown_as_text, summary_images, summary_markdown
+from flows.run_summary import RunSummary
 from flows.setup import initialise
 from warehouse.connection import opened
 from warehouse.report_queries import read_run_map
@@ -75,10 +76,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def _summary() -> dict[str, Any]:
-    return {"run_id": RUN, "feeds_polled": 1, "not_modified": 0, "entries_seen": 2,
-            "articles_new": 2, "duplicates": 0, "skipped": 0, "errors": 0,
-            "entities_new": 2, "alerts": {"sent": 1, "failed": 0, "capped": 0}}
+def _summary() -> RunSummary:
+    return RunSummary.from_dict(
+        {"run_id": RUN, "feeds_polled": 1, "not_modified": 0, "entries_seen": 2,
+         "articles_new": 2, "duplicates": 0, "skipped": 0, "errors": 0,
+         "entities_new": 2, "alerts": {"sent": 1, "failed": 0, "capped": 0}}
+    )
 
 
 def test_the_run_map_holds_the_towns_of_the_run_and_the_last_30_days(warehouse: Path) -> None:
